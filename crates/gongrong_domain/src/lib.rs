@@ -10,6 +10,8 @@ pub mod model;
 pub mod money;
 pub mod region;
 pub mod register;
+pub mod role;
+pub mod unify;
 
 pub use calendar::WorkingCalendar;
 pub use id_number::{IdNumber, IdNumberError};
@@ -17,6 +19,7 @@ pub use model::{Disability, Household, Identity, Membership, Person, Source, Val
 pub use money::Money;
 pub use region::{Level, Region, RegionCode, RegionError, RegionTable, Scope};
 pub use register::{Register, RegisterRecord};
+pub use role::Role;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
