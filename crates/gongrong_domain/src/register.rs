@@ -40,6 +40,12 @@ impl Register {
             Register::Dibao => "dibao register",
         }
     }
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::Zh => self.zh(),
+            crate::Lang::En => self.en(),
+        }
+    }
     pub fn parse(s: &str) -> Option<Register> {
         match s.trim() {
             "poverty" | "扶贫" | "扶贫登记" => Some(Register::Poverty),

@@ -86,7 +86,10 @@ impl Role {
     pub fn sees_identifiers(self) -> bool {
         matches!(
             self,
-            Role::VillageClerk | Role::TownCaseworker | Role::DistrictCivilAffairs | Role::DistrictRuralRevitalisation
+            Role::VillageClerk
+                | Role::TownCaseworker
+                | Role::DistrictCivilAffairs
+                | Role::DistrictRuralRevitalisation
         )
     }
 }

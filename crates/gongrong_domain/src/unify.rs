@@ -6,9 +6,11 @@
 //! variants is a separate, later step; this one never guesses.
 
 use crate::codes::{IdentityKind, Relation};
-use crate::model::{Identity, Person};
-use crate::{RegionCode, RegisterRecord};
+use crate::model::{Identity, Person, Source, Validity};
+use crate::{IdNumber, RegionCode, Register, RegisterRecord};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A staged register row with its staging id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,4 +65,497 @@ pub struct Unified {
     pub households: Vec<UnifiedHousehold>,
     /// Rows that repeat a person already seen in the same register household (duplicate rows).
     pub duplicate_rows: Vec<i64>,
+}
+
+/// Builds the first unified registry from staged rows by exact ID-number equality.
+///
+/// - Rows with an equal (converted) ID number are one person. Optional attributes come from the
+///   most recent row (highest staging id) that states them; name and village prefer the poverty
+///   register's most recent row, then the dibao register's; a death date is kept if any row
+///   gives one (the most recent such row wins).
+/// - Register households are nodes `(register, household_key)`; nodes that share a person are
+///   merged (union-find) into one unified household, so no person can belong to two.
+/// - A member's relation comes from their poverty row if present, else their dibao row. The
+///   household's village is the head's row's village (poverty rows first), else the first row's.
+/// - Each identity kind stated by the household's rows becomes one [`Identity`], sourced from the
+///   first row (poverty first, then staging order) stating it with a start date; if no row dates
+///   it, from the first row stating it, valid from `as_of` (the registry's build date stands in
+///   for the unknown start).
+/// - A row repeating an ID number already seen in the same register household is a duplicate:
+///   listed in [`Unified::duplicate_rows`], still counted among the person's sources.
+///
+/// Output order is deterministic: persons by ID number, households by their first register key
+/// (poverty keys before dibao keys), members by relation then ID number, identities by kind.
+pub fn exact_id(records: &[StagedRecord], as_of: NaiveDate) -> Unified {
+    // Rows in a canonical order: poverty first, then staging order.
+    let mut rows: Vec<&StagedRecord> = records.iter().collect();
+    rows.sort_by_key(|r| (r.record.register, r.staging_id));
+
+    // Household nodes and duplicate rows.
+    let mut nodes: BTreeMap<NodeKey, usize> = BTreeMap::new();
+    let mut seen: HashSet<(Register, &str, IdNumber)> = HashSet::new();
+    let mut duplicate_rows = Vec::new();
+    for r in &rows {
+        let rec = &r.record;
+        let next = nodes.len();
+        nodes
+            .entry((rec.register, rec.household_key.as_str()))
+            .or_insert(next);
+        if !seen.insert((rec.register, rec.household_key.as_str(), rec.id_number)) {
+            duplicate_rows.push(r.staging_id);
+        }
+    }
+    duplicate_rows.sort_unstable();
+
+    // Persons: rows grouped by ID number (BTreeMap: sorted by ID number).
+    let mut by_id: BTreeMap<IdNumber, Vec<&StagedRecord>> = BTreeMap::new();
+    for r in &rows {
+        by_id.entry(r.record.id_number).or_default().push(r);
+    }
+
+    // Union-find over household nodes, joined by persons.
+    let mut uf = UnionFind::new(nodes.len());
+    let node_of = |rec: &RegisterRecord| {
+        nodes
+            .get(&(rec.register, rec.household_key.as_str()))
+            .copied()
+            .unwrap_or(0)
+    };
+    for person_rows in by_id.values() {
+        if let Some((first, rest)) = person_rows.split_first() {
+            let a = node_of(&first.record);
+            for r in rest {
+                uf.union(a, node_of(&r.record));
+            }
+        }
+    }
+
+    let mut persons = Vec::with_capacity(by_id.len());
+    let mut person_index: HashMap<IdNumber, usize> = HashMap::with_capacity(by_id.len());
+    for (id, person_rows) in &by_id {
+        if let Some(person) = merge_person(person_rows) {
+            person_index.insert(*id, persons.len());
+            persons.push(person);
+        }
+    }
+
+    // Group household nodes by root; order groups by their smallest node key.
+    let mut groups: BTreeMap<usize, Vec<NodeKey>> = BTreeMap::new();
+    for (key, &node) in &nodes {
+        groups.entry(uf.find(node)).or_default().push(*key);
+    }
+    let mut group_rows: HashMap<usize, Vec<&StagedRecord>> = HashMap::new();
+    for r in &rows {
+        group_rows
+            .entry(uf.find(node_of(&r.record)))
+            .or_default()
+            .push(r);
+    }
+    let mut ordered: Vec<(Vec<NodeKey>, Vec<&StagedRecord>)> = groups
+        .into_iter()
+        .map(|(root, keys)| (keys, group_rows.remove(&root).unwrap_or_default()))
+        .collect();
+    ordered.sort_by(|a, b| a.0.first().cmp(&b.0.first()));
+
+    let households = ordered
+        .into_iter()
+        .filter_map(|(keys, hh_rows)| build_household(&keys, &hh_rows, &person_index, as_of))
+        .collect();
+
+    Unified {
+        persons,
+        households,
+        duplicate_rows,
+    }
+}
+
+/// A register household: `(register, household_key)`.
+type NodeKey<'a> = (Register, &'a str);
+
+/// One person from all their rows; `None` only for an empty slice.
+fn merge_person(rows: &[&StagedRecord]) -> Option<UnifiedPerson> {
+    // Most recent first, for "the latest non-empty value wins".
+    let mut latest: Vec<&StagedRecord> = rows.to_vec();
+    latest.sort_by_key(|r| std::cmp::Reverse(r.staging_id));
+    let latest: Vec<&RegisterRecord> = latest.into_iter().map(|r| &r.record).collect();
+    // Preferred row for name and village: the poverty register's most recent, else the dibao's.
+    let preferred = latest
+        .iter()
+        .find(|r| r.register == Register::Poverty)
+        .or_else(|| latest.first())?;
+    let name = if preferred.name.trim().is_empty() {
+        latest
+            .iter()
+            .map(|r| r.name.as_str())
+            .find(|n| !n.trim().is_empty())
+            .unwrap_or_default()
+    } else {
+        preferred.name.as_str()
+    };
+    let mut sources: Vec<i64> = rows.iter().map(|r| r.staging_id).collect();
+    sources.sort_unstable();
+    Some(UnifiedPerson {
+        person: Person {
+            id_number: preferred.id_number,
+            name: name.to_owned(),
+            sex: preferred.sex,
+            birth_date: preferred.birth_date,
+            village: preferred.village,
+            death_date: latest.iter().find_map(|r| r.death_date),
+            health: latest.iter().find_map(|r| r.health),
+            labour: latest.iter().find_map(|r| r.labour),
+            disability: latest.iter().find_map(|r| r.disability),
+            self_care: latest.iter().find_map(|r| r.self_care),
+            school_stage: latest.iter().find_map(|r| r.school_stage),
+        },
+        sources,
+        in_poverty: rows.iter().any(|r| r.record.register == Register::Poverty),
+        in_dibao: rows.iter().any(|r| r.record.register == Register::Dibao),
+    })
+}
+
+/// One unified household from its register keys and rows (poverty first, then staging order).
+fn build_household(
+    keys: &[NodeKey],
+    rows: &[&StagedRecord],
+    person_index: &HashMap<IdNumber, usize>,
+    as_of: NaiveDate,
+) -> Option<UnifiedHousehold> {
+    let village = rows
+        .iter()
+        .find(|r| r.record.relation == Relation::Head)
+        .or_else(|| rows.first())?
+        .record
+        .village;
+
+    // Members: one per person; the first row (poverty first) gives the relation.
+    let mut members: Vec<UnifiedMember> = Vec::new();
+    let mut member_of: HashSet<IdNumber> = HashSet::new();
+    for r in rows {
+        let id = r.record.id_number;
+        if let Some(&person) = person_index.get(&id)
+            && member_of.insert(id)
+        {
+            members.push(UnifiedMember {
+                person,
+                relation: r.record.relation,
+            });
+        }
+    }
+    members.sort_by_key(|m| (m.relation, m.person));
+
+    // Identities: one per kind.
+    let mut kinds: BTreeMap<IdentityKind, Vec<&StagedRecord>> = BTreeMap::new();
+    for r in rows {
+        if let Some(kind) = r.record.identity {
+            kinds.entry(kind).or_default().push(r);
+        }
+    }
+    let identities = kinds
+        .into_iter()
+        .filter_map(|(kind, stating)| {
+            let dated = stating.iter().find(|r| r.record.identity_since.is_some());
+            let row = dated.or_else(|| stating.first())?;
+            Some(Identity {
+                kind,
+                validity: Validity::open(row.record.identity_since.unwrap_or(as_of)),
+                source: Source::Register {
+                    register: row.record.register,
+                    batch: row.batch_id,
+                    row: row.record.row,
+                },
+            })
+        })
+        .collect();
+
+    let keys_of = |reg: Register| -> Vec<String> {
+        keys.iter()
+            .filter(|(r, _)| *r == reg)
+            .map(|(_, k)| (*k).to_owned())
+            .collect()
+    };
+    Some(UnifiedHousehold {
+        village,
+        members,
+        identities,
+        poverty_keys: keys_of(Register::Poverty),
+        dibao_keys: keys_of(Register::Dibao),
+    })
+}
+
+/// Disjoint sets over `0..n` with path halving and union by size.
+struct UnionFind {
+    parent: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+            size: vec![1; n],
+        }
+    }
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a] < self.size[b] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b] = a;
+        self.size[a] += self.size[b];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{Health, Sex};
+
+    const AS_OF: &str = "2026-01-01";
+
+    fn id(first17: &str) -> IdNumber {
+        IdNumber::from_first17(first17).unwrap()
+    }
+
+    fn rec(
+        register: Register,
+        row: u64,
+        hh: &str,
+        id_number: IdNumber,
+        name: &str,
+    ) -> RegisterRecord {
+        RegisterRecord {
+            register,
+            row,
+            household_key: hh.into(),
+            id_number,
+            id_number_raw: id_number.to_string(),
+            name: name.into(),
+            sex: id_number.sex(),
+            birth_date: id_number.birth_date(),
+            relation: Relation::Head,
+            village: RegionCode::parse("370305100201").unwrap(),
+            ethnicity: None,
+            health: None,
+            labour: None,
+            disability: None,
+            self_care: None,
+            school_stage: None,
+            identity: Some(match register {
+                Register::Poverty => IdentityKind::FormerlyPoor,
+                Register::Dibao => IdentityKind::Dibao,
+            }),
+            identity_since: None,
+            household_attribute: None,
+            poverty_cause: None,
+            annual_income_per_capita: None,
+            monthly_income_per_capita: None,
+            monthly_benefit: None,
+            death_date: None,
+            phone: None,
+            bank_account: None,
+            raw: vec![],
+        }
+    }
+
+    fn staged(records: Vec<RegisterRecord>) -> Vec<StagedRecord> {
+        records
+            .into_iter()
+            .enumerate()
+            .map(|(i, record)| StagedRecord {
+                staging_id: i as i64 + 1,
+                batch_id: match record.register {
+                    Register::Poverty => 1,
+                    Register::Dibao => 2,
+                },
+                record,
+            })
+            .collect()
+    }
+
+    fn as_of() -> NaiveDate {
+        AS_OF.parse().unwrap()
+    }
+
+    fn a() -> IdNumber {
+        id("37030519500101001")
+    }
+    fn b() -> IdNumber {
+        id("37030519520202002")
+    }
+    fn c() -> IdNumber {
+        id("37030520100303003")
+    }
+    fn d() -> IdNumber {
+        id("37030519600404004")
+    }
+
+    #[test]
+    fn overlapping_household_is_one() {
+        let mut spouse_p = rec(Register::Poverty, 2, "P1", b(), "李四");
+        spouse_p.relation = Relation::Spouse;
+        let mut spouse_d = rec(Register::Dibao, 2, "D1", b(), "李四");
+        spouse_d.relation = Relation::Spouse;
+        let rows = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            spouse_p,
+            rec(Register::Dibao, 1, "D1", a(), "张三"),
+            spouse_d,
+        ]);
+        let u = exact_id(&rows, as_of());
+        assert_eq!(u.persons.len(), 2);
+        assert_eq!(u.households.len(), 1);
+        assert!(u.persons.iter().all(|p| p.in_poverty && p.in_dibao));
+        assert_eq!(u.persons[0].person.id_number, a());
+        assert_eq!(u.persons[0].sources, vec![1, 3]);
+        let h = &u.households[0];
+        assert_eq!(h.poverty_keys, vec!["P1".to_owned()]);
+        assert_eq!(h.dibao_keys, vec!["D1".to_owned()]);
+        assert_eq!(h.members.len(), 2);
+        assert_eq!(h.members[0].relation, Relation::Head);
+        assert_eq!(h.members[1].relation, Relation::Spouse);
+        assert!(h.has_identity(IdentityKind::FormerlyPoor) && h.has_identity(IdentityKind::Dibao));
+        assert!(u.duplicate_rows.is_empty());
+    }
+
+    #[test]
+    fn shared_member_merges_households() {
+        // P1 = {A, B}; D1 = {B, C}; D2 = {D}: P1 and D1 merge through B.
+        let rows = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            rec(Register::Poverty, 2, "P1", b(), "李四"),
+            rec(Register::Dibao, 1, "D2", d(), "赵六"),
+            rec(Register::Dibao, 2, "D1", b(), "李四"),
+            rec(Register::Dibao, 3, "D1", c(), "王五"),
+        ]);
+        let u = exact_id(&rows, as_of());
+        assert_eq!(u.persons.len(), 4);
+        assert_eq!(u.households.len(), 2);
+        let merged = &u.households[0];
+        assert_eq!(merged.poverty_keys, vec!["P1".to_owned()]);
+        assert_eq!(merged.dibao_keys, vec!["D1".to_owned()]);
+        assert_eq!(merged.members.len(), 3);
+        let alone = &u.households[1];
+        assert_eq!(alone.dibao_keys, vec!["D2".to_owned()]);
+        assert!(!alone.in_poverty());
+        assert_eq!(alone.members.len(), 1);
+        assert_eq!(u.persons[alone.members[0].person].person.id_number, d());
+        // Every person is in exactly one household.
+        let mut seen: Vec<usize> = u
+            .households
+            .iter()
+            .flat_map(|h| h.members.iter().map(|m| m.person))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, vec![0, 1, 2, 3]);
+        let c_person = u
+            .persons
+            .iter()
+            .find(|p| p.person.id_number == c())
+            .unwrap();
+        assert!(!c_person.in_poverty && c_person.in_dibao);
+    }
+
+    #[test]
+    fn duplicate_rows_are_reported_and_kept_as_sources() {
+        let rows = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            rec(Register::Poverty, 2, "P1", b(), "李四"),
+            rec(Register::Poverty, 3, "P1", a(), "张三"),
+        ]);
+        let u = exact_id(&rows, as_of());
+        assert_eq!(u.duplicate_rows, vec![3]);
+        assert_eq!(u.persons.len(), 2);
+        assert_eq!(u.persons[0].sources, vec![1, 3]);
+        assert_eq!(u.households[0].members.len(), 2);
+    }
+
+    #[test]
+    fn legacy_fifteen_digit_id_is_the_same_person() {
+        let legacy = IdNumber::parse("370305500101001").unwrap();
+        assert_eq!(legacy, a());
+        let mut dibao = rec(Register::Dibao, 1, "D1", legacy, "张叁");
+        dibao.id_number_raw = "370305500101001".into();
+        dibao.death_date = Some("2025-06-01".parse().unwrap());
+        dibao.health = Some(Health::Serious);
+        let mut poverty = rec(Register::Poverty, 1, "P1", a(), "张三");
+        poverty.health = Some(Health::Chronic);
+        let rows = staged(vec![poverty, dibao]);
+        let u = exact_id(&rows, as_of());
+        assert_eq!(u.persons.len(), 1);
+        assert_eq!(u.households.len(), 1);
+        let p = &u.persons[0].person;
+        assert_eq!(p.name, "张三", "the poverty register's name wins");
+        assert_eq!(p.death_date, Some("2025-06-01".parse().unwrap()));
+        assert_eq!(
+            p.health,
+            Some(Health::Serious),
+            "the most recent value wins"
+        );
+        assert_eq!(p.sex, Sex::Male);
+    }
+
+    #[test]
+    fn identities_take_dates_and_sources_from_rows() {
+        let mut head = rec(Register::Poverty, 7, "P1", a(), "张三");
+        head.identity = Some(IdentityKind::UnstableFormerlyPoor);
+        let mut spouse = rec(Register::Poverty, 8, "P1", b(), "李四");
+        spouse.identity = Some(IdentityKind::UnstableFormerlyPoor);
+        spouse.identity_since = Some("2019-01-01".parse().unwrap());
+        spouse.relation = Relation::Spouse;
+        let dibao = rec(Register::Dibao, 3, "D1", a(), "张三");
+        let rows = staged(vec![head, spouse, dibao]);
+        let u = exact_id(&rows, as_of());
+        let ids = &u.households[0].identities;
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[0].kind, IdentityKind::UnstableFormerlyPoor);
+        assert_eq!(
+            ids[0].validity,
+            Validity::open("2019-01-01".parse().unwrap())
+        );
+        assert_eq!(
+            ids[0].source,
+            Source::Register {
+                register: Register::Poverty,
+                batch: 1,
+                row: 8
+            }
+        );
+        assert_eq!(ids[1].kind, IdentityKind::Dibao);
+        assert_eq!(
+            ids[1].validity,
+            Validity::open(as_of()),
+            "undated: valid from as_of"
+        );
+        assert_eq!(
+            ids[1].source,
+            Source::Register {
+                register: Register::Dibao,
+                batch: 2,
+                row: 3
+            }
+        );
+    }
+
+    #[test]
+    fn village_comes_from_the_head_row() {
+        let mut child = rec(Register::Dibao, 1, "D1", c(), "王五");
+        child.relation = Relation::Son;
+        child.village = RegionCode::parse("370305100202").unwrap();
+        let head = rec(Register::Dibao, 2, "D1", d(), "赵六");
+        let u = exact_id(&staged(vec![child, head]), as_of());
+        assert_eq!(u.households[0].village.as_str(), "370305100201");
+        assert_eq!(u.households[0].members[0].relation, Relation::Head);
+        assert!(exact_id(&[], as_of()) == Unified::default());
+    }
 }

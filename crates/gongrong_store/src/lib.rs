@@ -5,13 +5,29 @@
 //! CONTRACT FILE: the public types and method signatures below are what the import, web and CLI
 //! crates build against. Keep them stable; add, don't rename.
 
+mod bulk;
+mod codec;
+mod dashboard;
+mod db;
+mod import;
+mod regions;
+mod registry;
+mod users;
+mod views;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use gongrong_domain::codes::{
     Health, IdentityKind, LabourSkill, Relation, SchoolStage, SelfCare, Sex,
 };
 use gongrong_domain::unify::{StagedRecord, Unified};
-use gongrong_domain::{Disability, IdNumber, Region, RegionCode, RegionTable, Register, RegisterRecord, Role, Scope};
+use gongrong_domain::{
+    Disability, IdNumber, Region, RegionCode, RegionTable, Register, RegisterRecord, Role, Scope,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub(crate) use regions::national;
+pub use views::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -116,6 +132,7 @@ pub struct PersonHit {
     pub id_number: IdNumber,
     pub sex: Sex,
     pub birth_date: NaiveDate,
+    /// The village of the person's household (what scopes filter on).
     pub village: RegionCode,
     pub village_name: String,
     pub in_poverty: bool,
@@ -151,8 +168,8 @@ pub struct IdentityView {
     pub kind: IdentityKind,
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
-    /// Where it came from, e.g. "poverty register, batch 3 row 17".
-    pub source: String,
+    /// Where it came from (a register row, a case decision, a manual entry).
+    pub source: gongrong_domain::Source,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,107 +254,152 @@ pub struct AuditEvent {
 /// The database: SQLite or PostgreSQL. Cheap to clone (a connection pool).
 #[derive(Clone, Debug)]
 pub struct Store {
-    // implementation detail: a pool per dialect
+    db: db::Db,
 }
 
 /// An import in progress: one transaction. Dropped without `commit`, nothing is stored.
 pub struct ImportWriter {
-    // implementation detail
+    pub(crate) tx: db::Tx,
+    pub(crate) batch: NewBatch,
+    pub(crate) id: i64,
+    pub(crate) accepted: u64,
+    pub(crate) rejected_rows: BTreeSet<(String, u64)>,
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates. `url` is `postgres://…`, `sqlite://PATH`, or a
     /// plain file path (SQLite, WAL mode).
     pub async fn open(url: &str) -> Result<Store> {
-        todo!("{url}")
+        Ok(Store {
+            db: db::Db::open(url).await?,
+        })
     }
 
     /// "sqlite" or "postgres".
     pub fn backend(&self) -> &'static str {
-        todo!()
+        self.db.backend()
     }
 
     // -- regions --
     /// Adds or renames villages (the district's own list). Returns rows written.
     pub async fn upsert_villages(&self, villages: &[Region]) -> Result<u64> {
-        todo!("{}", villages.len())
+        regions::upsert_villages(&self.db, villages).await
     }
     /// The national table plus every stored village.
     pub async fn region_table(&self) -> Result<RegionTable> {
-        todo!()
+        regions::region_table(&self.db).await
     }
 
     // -- import --
-    pub async fn batch_by_digest(&self, register: Register, sha256: &str) -> Result<Option<BatchSummary>> {
-        todo!("{register:?}{sha256}")
+    pub async fn batch_by_digest(
+        &self,
+        register: Register,
+        sha256: &str,
+    ) -> Result<Option<BatchSummary>> {
+        import::batch_by_digest(&self.db, register, sha256).await
     }
+    /// Starts a batch. `Conflict` if the same (register, sha256) is already committed.
+    /// On SQLite the batch holds the database's write lock until it commits or is dropped.
     pub async fn begin_import(&self, batch: NewBatch) -> Result<ImportWriter> {
-        todo!("{batch:?}")
+        import::begin(&self.db, batch).await
     }
     pub async fn batches(&self) -> Result<Vec<BatchSummary>> {
-        todo!()
+        import::batches(&self.db).await
     }
     pub async fn rejects(&self, batch_id: i64) -> Result<Vec<RejectRow>> {
-        todo!("{batch_id}")
+        import::rejects(&self.db, batch_id).await
     }
     /// Every staged row of every batch, in (batch, row) order.
     pub async fn staged_records(&self) -> Result<Vec<StagedRecord>> {
-        todo!()
+        import::staged_records(&self.db, true).await
+    }
+    /// Like [`Store::staged_records`] with every `raw` left empty: what building the registry
+    /// needs, at a fraction of the memory for a million rows.
+    pub async fn staged_records_without_raw(&self) -> Result<Vec<StagedRecord>> {
+        import::staged_records(&self.db, false).await
     }
 
     // -- registry --
     /// Replaces the unified registry with `unified` in one transaction.
-    pub async fn replace_registry(&self, unified: &Unified, built_at: DateTime<Utc>) -> Result<RegistryStats> {
-        todo!("{}{built_at}", unified.persons.len())
+    pub async fn replace_registry(
+        &self,
+        unified: &Unified,
+        built_at: DateTime<Utc>,
+    ) -> Result<RegistryStats> {
+        registry::replace(&self.db, unified, built_at).await
     }
+    /// Page `page` of the persons matching `query` inside `scope`, ordered by village, name.
+    /// A `page_size` of 0 means [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
     pub async fn search(&self, scope: &Scope, query: &SearchQuery) -> Result<SearchPage> {
-        todo!("{scope:?}{query:?}")
+        views::search(&self.db, scope, query).await
     }
     /// `None` when the household does not exist *or* lies outside `scope` (indistinguishable).
     pub async fn household(&self, scope: &Scope, id: i64) -> Result<Option<HouseholdView>> {
-        todo!("{scope:?}{id}")
+        views::household(&self.db, scope, id).await
     }
+    /// Counts per town inside `scope` (persons include deceased ones still listed). Towns: every
+    /// national town of a county (or larger) scope; the one town of a town or village scope;
+    /// for [`Scope::All`], the towns of the stored villages. `total.name` is the scope's name.
     pub async fn dashboard(&self, scope: &Scope) -> Result<Dashboard> {
-        todo!("{scope:?}")
+        dashboard::dashboard(&self.db, scope).await
     }
 
     // -- users and sessions --
     /// Creates the user, or updates role/area/name/hash of an existing username.
     pub async fn upsert_user(&self, user: &NewUser) -> Result<i64> {
-        todo!("{}", user.username)
+        users::upsert_user(&self.db, user).await
     }
     /// The user and their password hash.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
-        todo!("{username}")
+        users::user_for_login(&self.db, username).await
     }
-    pub async fn create_session(&self, token_sha256: &str, user_id: i64, expires_at: DateTime<Utc>) -> Result<()> {
-        todo!("{token_sha256}{user_id}{expires_at}")
+    pub async fn create_session(
+        &self,
+        token_sha256: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        users::create_session(&self.db, token_sha256, user_id, expires_at).await
     }
-    pub async fn session_user(&self, token_sha256: &str, now: DateTime<Utc>) -> Result<Option<User>> {
-        todo!("{token_sha256}{now}")
+    /// The session's user; `None` for an unknown session or one that expired (`expires_at <= now`).
+    pub async fn session_user(
+        &self,
+        token_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>> {
+        users::session_user(&self.db, token_sha256, now).await
     }
     pub async fn delete_session(&self, token_sha256: &str) -> Result<()> {
-        todo!("{token_sha256}")
+        users::delete_session(&self.db, token_sha256).await
+    }
+    /// Removes every session expired at `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        users::delete_expired_sessions(&self.db, now).await
     }
 
     // -- audit --
     pub async fn audit(&self, event: &AuditEvent) -> Result<()> {
-        todo!("{event:?}")
+        users::audit(&self.db, event).await
     }
+    /// The newest `limit` events, newest first.
     pub async fn audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>> {
-        todo!("{limit}")
+        users::audit_events(&self.db, limit).await
     }
 }
 
 impl ImportWriter {
+    /// The id the batch gets once committed.
+    pub fn batch_id(&self) -> i64 {
+        self.id
+    }
     pub async fn add_records(&mut self, records: &[RegisterRecord]) -> Result<()> {
-        todo!("{}", records.len())
+        self.write_records(records).await
     }
     pub async fn add_rejects(&mut self, rejects: &[RejectRow]) -> Result<()> {
-        todo!("{}", rejects.len())
+        self.write_rejects(rejects).await
     }
     /// Commits the batch with its counts; before this, nothing is visible.
     pub async fn commit(self) -> Result<BatchSummary> {
-        todo!()
+        self.finish().await
     }
 }

@@ -1,0 +1,229 @@
+//! Writing the unified registry: everything replaced in one transaction.
+//!
+//! Person `i` of [`Unified::persons`] gets id `i + 1` and household `j` id `j + 1`, so the same
+//! input always yields the same ids.
+
+use crate::bulk::Bulk;
+use crate::codec::to_json;
+use crate::db::{Arg, Db, Tx};
+use crate::{RegistryStats, Result};
+use chrono::{DateTime, Utc};
+use gongrong_domain::Register;
+use gongrong_domain::codes::Relation;
+use gongrong_domain::unify::Unified;
+
+const CLEAR_SQLITE: &str = include_str!("../sql/sqlite/clear_registry.sql");
+const CLEAR_POSTGRES: &str = include_str!("../sql/postgres/clear_registry.sql");
+const ANALYZE_SQLITE: &str = include_str!("../sql/sqlite/analyze.sql");
+const ANALYZE_POSTGRES: &str = include_str!("../sql/postgres/analyze.sql");
+
+const PERSON_COLUMNS: &[&str] = &[
+    "id",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "village",
+    "household_id",
+    "death_date",
+    "health",
+    "labour",
+    "disability_category",
+    "disability_grade",
+    "self_care",
+    "school_stage",
+    "in_poverty",
+    "in_dibao",
+];
+
+/// Rows per bulk flush: bounds memory while keeping statements large.
+const FLUSH_ROWS: usize = 50_000;
+
+pub(crate) async fn replace(
+    db: &Db,
+    unified: &Unified,
+    built_at: DateTime<Utc>,
+) -> Result<RegistryStats> {
+    // Which household each person belongs to, with the relation.
+    let mut home: Vec<Option<(usize, Relation)>> = vec![None; unified.persons.len()];
+    for (h, household) in unified.households.iter().enumerate() {
+        for m in &household.members {
+            if let Some(slot) = home.get_mut(m.person) {
+                *slot = Some((h, m.relation));
+            }
+        }
+    }
+
+    let mut tx = db.begin().await?;
+    tx.conn()
+        .script(db.pick(CLEAR_SQLITE, CLEAR_POSTGRES))
+        .await?;
+    write_households(&mut tx, unified).await?;
+    write_persons(&mut tx, unified, &home).await?;
+    write_links(&mut tx, unified, &home).await?;
+    let stats = RegistryStats {
+        persons: unified.persons.len() as u64,
+        households: unified.households.len() as u64,
+        duplicate_rows: unified.duplicate_rows.len() as u64,
+    };
+    tx.conn()
+        .execute(
+            "INSERT INTO registry_meta (id, built_at, persons, households, duplicate_rows) \
+         VALUES (1, $1, $2, $3, $4)",
+            vec![
+                built_at.into(),
+                stats.persons.into(),
+                stats.households.into(),
+                stats.duplicate_rows.into(),
+            ],
+        )
+        .await?;
+    tx.commit().await?;
+    tracing::info!(
+        persons = stats.persons,
+        households = stats.households,
+        duplicate_rows = stats.duplicate_rows,
+        "unified registry replaced"
+    );
+    let mut conn = db.acquire().await?;
+    conn.conn()
+        .script(db.pick(ANALYZE_SQLITE, ANALYZE_POSTGRES))
+        .await?;
+    Ok(stats)
+}
+
+async fn flush_if_full(bulk: &mut Bulk, tx: &mut Tx) -> Result<()> {
+    if bulk.len() >= FLUSH_ROWS {
+        bulk.flush(&mut tx.conn()).await?;
+    }
+    Ok(())
+}
+
+async fn write_households(tx: &mut Tx, unified: &Unified) -> Result<()> {
+    let mut households = Bulk::new("households", &["id", "village", "in_poverty", "in_dibao"]);
+    let mut keys = Bulk::new(
+        "household_keys",
+        &["household_id", "register", "household_key"],
+    );
+    let mut identities = Bulk::new(
+        "identities",
+        &["household_id", "kind", "valid_from", "valid_to", "source"],
+    );
+    for (h, household) in unified.households.iter().enumerate() {
+        let id = h as i64 + 1;
+        households.push(vec![
+            id.into(),
+            household.village.as_str().into(),
+            household.in_poverty().into(),
+            household.in_dibao().into(),
+        ])?;
+        for (register, list) in [
+            (Register::Poverty, &household.poverty_keys),
+            (Register::Dibao, &household.dibao_keys),
+        ] {
+            for key in list {
+                keys.push(vec![id.into(), register.code().into(), key.as_str().into()])?;
+            }
+        }
+        for identity in &household.identities {
+            identities.push(vec![
+                id.into(),
+                identity.kind.code().into(),
+                identity.validity.from.into(),
+                identity.validity.to.into(),
+                to_json(&identity.source)?.into(),
+            ])?;
+        }
+        // Parents before children: keys and identities refer to households.
+        if [households.len(), keys.len(), identities.len()]
+            .iter()
+            .any(|n| *n >= FLUSH_ROWS)
+        {
+            households.flush(&mut tx.conn()).await?;
+            keys.flush(&mut tx.conn()).await?;
+            identities.flush(&mut tx.conn()).await?;
+        }
+    }
+    households.flush(&mut tx.conn()).await?;
+    keys.flush(&mut tx.conn()).await?;
+    identities.flush(&mut tx.conn()).await?;
+    Ok(())
+}
+
+async fn write_persons(
+    tx: &mut Tx,
+    unified: &Unified,
+    home: &[Option<(usize, Relation)>],
+) -> Result<()> {
+    let mut persons = Bulk::new("persons", PERSON_COLUMNS);
+    for (i, (up, home)) in unified.persons.iter().zip(home).enumerate() {
+        let p = &up.person;
+        let household = home.and_then(|(h, _)| unified.households.get(h).map(|hh| (h, hh)));
+        // Scope filters work on the household's village; a person without a household (not
+        // produced by `unify`) keeps their own.
+        let village = household.map_or(p.village, |(_, hh)| hh.village);
+        persons.push(vec![
+            (i as i64 + 1).into(),
+            p.id_number.as_str().into(),
+            p.name.as_str().into(),
+            p.sex.code().into(),
+            p.birth_date.into(),
+            village.as_str().into(),
+            household.map(|(h, _)| h as i64 + 1).into(),
+            p.death_date.into(),
+            p.health.map(|v| v.code()).into(),
+            p.labour.map(|v| v.code()).into(),
+            p.disability.map(|d| d.category.code()).into(),
+            p.disability.map(|d| d.grade.code()).into(),
+            p.self_care.map(|v| v.code()).into(),
+            p.school_stage.map(|v| v.code()).into(),
+            up.in_poverty.into(),
+            up.in_dibao.into(),
+        ])?;
+        flush_if_full(&mut persons, tx).await?;
+    }
+    persons.flush(&mut tx.conn()).await?;
+    Ok(())
+}
+
+async fn write_links(
+    tx: &mut Tx,
+    unified: &Unified,
+    home: &[Option<(usize, Relation)>],
+) -> Result<()> {
+    let mut members = Bulk::new(
+        "household_members",
+        &["household_id", "person_id", "relation"],
+    );
+    let mut sources = Bulk::new("person_sources", &["person_id", "staging_id"]);
+    for (i, (up, home)) in unified.persons.iter().zip(home).enumerate() {
+        let person_id = i as i64 + 1;
+        if let Some((h, relation)) = home {
+            members.push(vec![
+                (*h as i64 + 1).into(),
+                person_id.into(),
+                relation.code().into(),
+            ])?;
+        }
+        let mut staging: Vec<i64> = up.sources.clone();
+        staging.sort_unstable();
+        staging.dedup();
+        for s in staging {
+            sources.push(vec![person_id.into(), s.into()])?;
+        }
+        flush_if_full(&mut members, tx).await?;
+        flush_if_full(&mut sources, tx).await?;
+    }
+    members.flush(&mut tx.conn()).await?;
+    sources.flush(&mut tx.conn()).await?;
+
+    let mut duplicates = Bulk::new("registry_duplicates", &["staging_id"]);
+    let mut seen: Vec<i64> = unified.duplicate_rows.clone();
+    seen.sort_unstable();
+    seen.dedup();
+    for s in seen {
+        duplicates.push(vec![Arg::Int(s)])?;
+    }
+    duplicates.flush(&mut tx.conn()).await?;
+    Ok(())
+}

@@ -1,0 +1,1030 @@
+//! One story, told to every backend: SQLite (a file in a temporary directory) and PostgreSQL (a
+//! throwaway cluster from the machine's binaries). The PostgreSQL test fails, not skips, when the
+//! binaries are missing.
+
+// Test helpers outside `#[test]` functions: failing loudly is their job.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use gongrong_domain::codes::{Health, IdentityKind, Relation};
+use gongrong_domain::unify::{StagedRecord, exact_id};
+use gongrong_domain::{IdNumber, Region, RegionCode, Register, RegisterRecord, Role, Scope};
+use gongrong_store::{AuditEvent, NewBatch, NewUser, RejectRow, SearchQuery, Store, StoreError};
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gongrong.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    story(&store).await;
+    drop(store);
+    // Reopening a migrated file (by plain path) keeps everything.
+    let again = Store::open(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(again.batches().await.unwrap().len(), 2);
+    assert!(matches!(
+        Store::open("mysql://localhost/x").await,
+        Err(StoreError::Url(_))
+    ));
+}
+
+#[tokio::test]
+async fn postgres() {
+    let cluster = gongrong_testkit::PgCluster::start().expect(
+        "PostgreSQL is needed for this test (install postgresql: run the README's test command)",
+    );
+    let url = cluster.create_database("story").unwrap();
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    story(&store).await;
+    drop(store);
+    let again = Store::open(&url).await.unwrap();
+    assert_eq!(again.batches().await.unwrap().len(), 2);
+    drop(again);
+    drop(cluster);
+}
+
+// ---------- the data ----------
+
+const V1: &str = "370305100201"; // 齐都镇, 东关村
+const V2: &str = "370305100202"; // 齐都镇, 西关村
+const V3: &str = "370305102201"; // 皇城镇, 南村
+const TOWN_QIDU: &str = "370305100";
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn id(first17: &str) -> IdNumber {
+    IdNumber::from_first17(first17).unwrap()
+}
+
+fn t(h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, h, 0, 0).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+struct Person {
+    id: IdNumber,
+    name: &'static str,
+}
+
+fn people() -> [Person; 7] {
+    [
+        Person {
+            id: id("37030519500101001"),
+            name: "张三",
+        }, // A
+        Person {
+            id: id("37030519520202002"),
+            name: "李四",
+        }, // B
+        Person {
+            id: id("37030519600303003"),
+            name: "王五",
+        }, // C
+        Person {
+            id: id("37030519700404004"),
+            name: "赵六",
+        }, // D
+        Person {
+            id: id("37030520050505005"),
+            name: "赵小六",
+        }, // E
+        Person {
+            id: id("37030519450606006"),
+            name: "张三",
+        }, // F, same name as A
+        Person {
+            id: id("37030519900707008"),
+            name: "张丽",
+        }, // G
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    register: Register,
+    row: u64,
+    household: &str,
+    who: &Person,
+    relation: Relation,
+    village: &str,
+    identity: IdentityKind,
+    since: Option<&str>,
+) -> RegisterRecord {
+    RegisterRecord {
+        register,
+        row,
+        household_key: household.into(),
+        id_number: who.id,
+        id_number_raw: who.id.to_string(),
+        name: who.name.into(),
+        sex: who.id.sex(),
+        birth_date: who.id.birth_date(),
+        relation,
+        village: code(village),
+        ethnicity: Some("汉族".into()),
+        health: None,
+        labour: None,
+        disability: None,
+        self_care: None,
+        school_stage: None,
+        identity: Some(identity),
+        identity_since: since.map(day),
+        household_attribute: None,
+        poverty_cause: None,
+        annual_income_per_capita: None,
+        monthly_income_per_capita: None,
+        monthly_benefit: None,
+        death_date: None,
+        phone: Some("13800000000".into()),
+        bank_account: None,
+        raw: vec![
+            ("户编号".into(), household.into()),
+            ("姓名".into(), who.name.into()),
+            ("证件号码".into(), who.id.to_string()),
+            ("备注".into(), String::new()),
+        ],
+    }
+}
+
+/// Poverty: P001 {A, B} in V1; P002 {C, C again (duplicate row)} in V1; P003 {F} in V3.
+fn poverty_rows(p: &[Person; 7]) -> Vec<RegisterRecord> {
+    use IdentityKind::FormerlyPoor as FP;
+    use Register::Poverty as R;
+    let mut a = record(
+        R,
+        1,
+        "P001",
+        &p[0],
+        Relation::Head,
+        V1,
+        FP,
+        Some("2019-01-01"),
+    );
+    a.health = Some(Health::Chronic);
+    vec![
+        a,
+        record(
+            R,
+            2,
+            "P001",
+            &p[1],
+            Relation::Spouse,
+            V1,
+            FP,
+            Some("2019-01-01"),
+        ),
+        record(
+            R,
+            3,
+            "P002",
+            &p[2],
+            Relation::Head,
+            V1,
+            IdentityKind::MarginalAtRisk,
+            None,
+        ),
+        record(
+            R,
+            4,
+            "P002",
+            &p[2],
+            Relation::Head,
+            V1,
+            IdentityKind::MarginalAtRisk,
+            None,
+        ),
+        record(
+            R,
+            5,
+            "P003",
+            &p[5],
+            Relation::Head,
+            V3,
+            FP,
+            Some("2018-01-01"),
+        ),
+    ]
+}
+
+/// Dibao: D001 {A (legacy 15-digit ID), B} in V1; D002 {D, E} in V2; D003 {F, G} in V3.
+fn dibao_rows(p: &[Person; 7]) -> Vec<RegisterRecord> {
+    use IdentityKind::Dibao as DB;
+    use Register::Dibao as R;
+    let mut a = record(
+        R,
+        1,
+        "D001",
+        &p[0],
+        Relation::Head,
+        V1,
+        DB,
+        Some("2021-03-01"),
+    );
+    a.id_number_raw = "370305500101001".into();
+    assert_eq!(IdNumber::parse(&a.id_number_raw).unwrap(), p[0].id);
+    a.health = Some(Health::Serious);
+    vec![
+        a,
+        record(
+            R,
+            2,
+            "D001",
+            &p[1],
+            Relation::Spouse,
+            V1,
+            DB,
+            Some("2021-03-01"),
+        ),
+        record(R, 3, "D002", &p[3], Relation::Head, V2, DB, None),
+        record(R, 4, "D002", &p[4], Relation::Son, V2, DB, None),
+        record(
+            R,
+            5,
+            "D003",
+            &p[5],
+            Relation::Head,
+            V3,
+            IdentityKind::ExtremePoverty,
+            None,
+        ),
+        record(
+            R,
+            6,
+            "D003",
+            &p[6],
+            Relation::Daughter,
+            V3,
+            IdentityKind::ExtremePoverty,
+            None,
+        ),
+    ]
+}
+
+fn batch(register: Register, sha: &str) -> NewBatch {
+    NewBatch {
+        register,
+        file_name: format!("{}.csv", register.code()),
+        sha256: sha.into(),
+        encoding: "utf-8".into(),
+        imported_at: t(8),
+        imported_by: "cli:root".into(),
+    }
+}
+
+fn rejects() -> Vec<RejectRow> {
+    let reject = |row: u64, field: &str, reason: &str| RejectRow {
+        file: "poverty.csv".into(),
+        row,
+        field: field.into(),
+        value: "x_%".into(),
+        reason: reason.into(),
+    };
+    vec![
+        reject(9, "证件号码", "check character"),
+        reject(9, "性别", "disagrees with the ID number"),
+        reject(10, "与户主关系", "unknown relation"),
+    ]
+}
+
+// ---------- the story ----------
+
+async fn story(store: &Store) {
+    let p = people();
+    regions(store).await;
+    let batch_ids = import(store, &p).await;
+    let staged = staging(store, &p, batch_ids).await;
+    registry(store, &staged).await;
+    search(store, &p).await;
+    household(store, &p).await;
+    dashboard(store).await;
+    users(store).await;
+    audit(store).await;
+}
+
+async fn regions(store: &Store) {
+    let villages = [
+        Region {
+            code: code(V1),
+            name: "东关村".into(),
+        },
+        Region {
+            code: code(V2),
+            name: "西关村".into(),
+        },
+        Region {
+            code: code(V3),
+            name: "南村".into(),
+        },
+    ];
+    assert_eq!(store.upsert_villages(&villages).await.unwrap(), 3);
+    let renamed = [
+        Region {
+            code: code(V1),
+            name: "东关旧名".into(),
+        },
+        Region {
+            code: code(V1),
+            name: "东关新村".into(),
+        },
+    ];
+    assert_eq!(store.upsert_villages(&renamed).await.unwrap(), 1);
+    let table = store.region_table().await.unwrap();
+    assert_eq!(table.name(&code(V1)), Some("东关新村"));
+    assert_eq!(table.name(&code(V3)), Some("南村"));
+    assert_eq!(table.name(&code(TOWN_QIDU)), Some("齐都镇"));
+    assert_eq!(table.check(&code(V2)), Ok(()));
+}
+
+async fn import(store: &Store, p: &[Person; 7]) -> (i64, i64) {
+    assert!(
+        store
+            .batch_by_digest(Register::Poverty, "aaa")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut w = store
+        .begin_import(batch(Register::Poverty, "aaa"))
+        .await
+        .unwrap();
+    let rows = poverty_rows(p);
+    w.add_records(&rows[..2]).await.unwrap();
+    w.add_records(&rows[2..]).await.unwrap();
+    w.add_rejects(&rejects()).await.unwrap();
+    let summary = w.commit().await.unwrap();
+    assert_eq!((summary.accepted, summary.rejected), (5, 2));
+    assert_eq!(summary.imported_at, t(8));
+    let found = store
+        .batch_by_digest(Register::Poverty, "aaa")
+        .await
+        .unwrap();
+    assert_eq!(found.as_ref(), Some(&summary));
+    // The same digest for the other register is another file.
+    assert!(
+        store
+            .batch_by_digest(Register::Dibao, "aaa")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The same file again is a conflict.
+    assert!(matches!(
+        store.begin_import(batch(Register::Poverty, "aaa")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.rejects(summary.id).await.unwrap(), rejects());
+
+    // Dropped without commit: nothing is visible.
+    let mut w = store
+        .begin_import(batch(Register::Dibao, "bbb"))
+        .await
+        .unwrap();
+    w.add_records(&dibao_rows(p)).await.unwrap();
+    w.add_rejects(&rejects()).await.unwrap();
+    drop(w);
+    assert!(
+        store
+            .batch_by_digest(Register::Dibao, "bbb")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.batches().await.unwrap(), vec![summary.clone()]);
+    assert_eq!(store.staged_records().await.unwrap().len(), 5);
+
+    // The same file imported for real afterwards.
+    let mut w = store
+        .begin_import(batch(Register::Dibao, "bbb"))
+        .await
+        .unwrap();
+    w.add_records(&dibao_rows(p)).await.unwrap();
+    let dibao = w.commit().await.unwrap();
+    assert_eq!((dibao.accepted, dibao.rejected), (6, 0));
+    assert!(store.rejects(dibao.id).await.unwrap().is_empty());
+    let all = store.batches().await.unwrap();
+    assert_eq!(all, vec![summary.clone(), dibao.clone()]);
+    (summary.id, dibao.id)
+}
+
+async fn staging(store: &Store, p: &[Person; 7], batch_ids: (i64, i64)) -> Vec<StagedRecord> {
+    let staged = store.staged_records().await.unwrap();
+    let expected: Vec<RegisterRecord> = poverty_rows(p).into_iter().chain(dibao_rows(p)).collect();
+    assert_eq!(
+        staged.iter().map(|s| s.record.clone()).collect::<Vec<_>>(),
+        expected,
+        "staged records round-trip exactly"
+    );
+    assert!(staged[..5].iter().all(|s| s.batch_id == batch_ids.0));
+    assert!(staged[5..].iter().all(|s| s.batch_id == batch_ids.1));
+    assert!(staged.windows(2).all(|w| w[0].staging_id < w[1].staging_id));
+    let lean = store.staged_records_without_raw().await.unwrap();
+    assert_eq!(lean.len(), staged.len());
+    for (l, s) in lean.iter().zip(&staged) {
+        assert!(l.record.raw.is_empty());
+        assert_eq!(l.staging_id, s.staging_id);
+        assert_eq!(
+            RegisterRecord {
+                raw: Vec::new(),
+                ..s.record.clone()
+            },
+            l.record
+        );
+    }
+    staged
+}
+
+async fn registry(store: &Store, staged: &[StagedRecord]) {
+    let unified = exact_id(staged, day("2026-01-01"));
+    assert_eq!(unified.persons.len(), 7);
+    assert_eq!(unified.households.len(), 4);
+    assert_eq!(unified.duplicate_rows.len(), 1);
+    let first = store.replace_registry(&unified, t(9)).await.unwrap();
+    assert_eq!(
+        (first.persons, first.households, first.duplicate_rows),
+        (7, 4, 1)
+    );
+    let before = store.search(&Scope::All, &query(None, 50)).await.unwrap();
+    let second = store.replace_registry(&unified, t(10)).await.unwrap();
+    assert_eq!(first, second);
+    let after = store.search(&Scope::All, &query(None, 50)).await.unwrap();
+    assert_eq!(
+        before, after,
+        "a rebuild from the same rows gives the same ids"
+    );
+    assert_eq!(after.total, 7);
+    assert_eq!(
+        store.dashboard(&Scope::All).await.unwrap().built_at,
+        Some(t(10))
+    );
+}
+
+fn query(text: Option<&str>, page_size: u32) -> SearchQuery {
+    SearchQuery {
+        text: text.map(str::to_owned),
+        village: None,
+        page: 0,
+        page_size,
+    }
+}
+
+fn names(page: &gongrong_store::SearchPage) -> Vec<&str> {
+    page.hits.iter().map(|h| h.name.as_str()).collect()
+}
+
+async fn search(store: &Store, p: &[Person; 7]) {
+    let district = Scope::Within(code("370305"));
+    let village1 = Scope::Within(code(V1));
+    let village3 = Scope::Within(code(V3));
+
+    let both = store
+        .search(&district, &query(Some("张三"), 10))
+        .await
+        .unwrap();
+    assert_eq!(both.total, 2);
+    assert_eq!(
+        both.hits[0].id_number, p[0].id,
+        "ordered by village: V1 before V3"
+    );
+    assert_eq!(both.hits[0].village_name, "东关新村");
+    assert!(both.hits[0].in_poverty && both.hits[0].in_dibao);
+    assert_eq!(both.hits[1].village, code(V3));
+
+    // A village scope never returns another village's person.
+    let mine = store
+        .search(&village1, &query(Some("张三"), 10))
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 1);
+    assert_eq!(mine.hits[0].id_number, p[0].id);
+    let by_id = store
+        .search(&village3, &query(Some(p[0].id.as_str()), 10))
+        .await
+        .unwrap();
+    assert_eq!(by_id.total, 0);
+    assert!(by_id.hits.is_empty());
+    let f = store
+        .search(&village3, &query(Some(p[5].id.as_str()), 10))
+        .await
+        .unwrap();
+    assert_eq!(f.total, 1);
+    assert_eq!(f.hits[0].birth_date, day("1945-06-06"));
+
+    // Legacy 15-digit ID, substring of a name, wildcards taken literally.
+    let legacy = store
+        .search(&Scope::All, &query(Some(" 370305500101001 "), 10))
+        .await
+        .unwrap();
+    assert_eq!(names(&legacy), ["张三"]);
+    let six = store
+        .search(&district, &query(Some("六"), 10))
+        .await
+        .unwrap();
+    assert_eq!(names(&six), ["赵六", "赵小六"]);
+    for wildcard in ["%", "_", "\\"] {
+        let none = store
+            .search(&district, &query(Some(wildcard), 10))
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0, "{wildcard} is not a wildcard");
+    }
+
+    // Village filter, inside and outside the scope.
+    let mut q = query(None, 10);
+    q.village = Some(code(V2));
+    let v2 = store.search(&district, &q).await.unwrap();
+    assert_eq!(names(&v2), ["赵六", "赵小六"]);
+    assert!(v2.hits.iter().all(|h| !h.in_poverty && h.in_dibao));
+    assert_eq!(
+        store.search(&village1, &q).await.unwrap(),
+        Default::default()
+    );
+
+    // Paging.
+    let mut q = query(None, 3);
+    let page0 = store.search(&district, &q).await.unwrap();
+    assert_eq!((page0.hits.len(), page0.total), (3, 7));
+    q.page = 2;
+    let page2 = store.search(&district, &q).await.unwrap();
+    assert_eq!((page2.hits.len(), page2.total), (1, 7));
+    assert_eq!(page2.hits[0].village, code(V3));
+    q.page = 3;
+    assert!(store.search(&district, &q).await.unwrap().hits.is_empty());
+    let default_size = store.search(&district, &query(None, 0)).await.unwrap();
+    assert_eq!(default_size.hits.len(), 7);
+}
+
+async fn household(store: &Store, p: &[Person; 7]) {
+    let hit = store
+        .search(&Scope::All, &query(Some(p[1].id.as_str()), 1))
+        .await
+        .unwrap();
+    let hh = hit.hits[0].household_id;
+    let view = store
+        .household(&Scope::Within(code(TOWN_QIDU)), hh)
+        .await
+        .unwrap()
+        .expect("inside the town");
+    assert_eq!(view.id, hh);
+    assert_eq!(view.village, code(V1));
+    assert_eq!(view.village_name, "东关新村");
+    assert_eq!(view.town_name, "齐都镇");
+    assert_eq!(view.poverty_keys, ["P001"]);
+    assert_eq!(view.dibao_keys, ["D001"]);
+    let members: Vec<_> = view
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), m.relation))
+        .collect();
+    assert_eq!(
+        members,
+        [("张三", Relation::Head), ("李四", Relation::Spouse)]
+    );
+    assert_eq!(
+        view.members[0].health,
+        Some(Health::Serious),
+        "latest row wins"
+    );
+    assert!(view.members.iter().all(|m| m.in_poverty && m.in_dibao));
+    let kinds: Vec<_> = view.identities.iter().map(|i| (i.kind, i.from)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (IdentityKind::Dibao, day("2021-03-01")),
+            (IdentityKind::FormerlyPoor, day("2019-01-01"))
+        ],
+        "newest first"
+    );
+    assert!(
+        matches!(
+            view.identities[1].source,
+            gongrong_domain::Source::Register {
+                register: Register::Poverty,
+                row: 1,
+                ..
+            }
+        ),
+        "{:?}",
+        view.identities[1].source
+    );
+    let sources: Vec<_> = view.sources.iter().map(|s| (s.register, s.row)).collect();
+    assert_eq!(
+        sources,
+        [
+            (Register::Poverty, 1),
+            (Register::Poverty, 2),
+            (Register::Dibao, 1),
+            (Register::Dibao, 2)
+        ]
+    );
+    assert_eq!(view.sources[0].file_name, "poverty.csv");
+    assert_eq!(
+        view.sources[2].raw[2],
+        ("证件号码".to_owned(), p[0].id.to_string())
+    );
+
+    // Outside the scope, or missing: None.
+    assert!(
+        store
+            .household(&Scope::Within(code(V3)), hh)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .household(&Scope::Within(code(V2)), hh)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.household(&Scope::All, 9_999).await.unwrap().is_none());
+
+    // The duplicate row stays a source of its person.
+    let c = store
+        .search(&Scope::All, &query(Some(p[2].id.as_str()), 1))
+        .await
+        .unwrap();
+    let view = store
+        .household(&Scope::All, c.hits[0].household_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.sources.len(), 2);
+    assert_eq!(
+        view.identities[0].from,
+        day("2026-01-01"),
+        "undated: the build date"
+    );
+}
+
+async fn dashboard(store: &Store) {
+    let district = store
+        .dashboard(&Scope::Within(code("370305")))
+        .await
+        .unwrap();
+    assert_eq!(
+        district.towns.len(),
+        12,
+        "every town of the district, empty ones too"
+    );
+    assert_eq!(district.total.code, Some(code("370305")));
+    assert_eq!(district.total.name, "临淄区");
+    let t = &district.total;
+    assert_eq!(
+        (
+            t.persons,
+            t.persons_both,
+            t.persons_poverty_only,
+            t.persons_dibao_only
+        ),
+        (7, 3, 1, 3)
+    );
+    assert_eq!(
+        (
+            t.households,
+            t.households_both,
+            t.households_poverty_only,
+            t.households_dibao_only
+        ),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(t.overlap_bp(), Some(6_666));
+    let qidu = district
+        .towns
+        .iter()
+        .find(|l| l.code == Some(code(TOWN_QIDU)))
+        .unwrap();
+    assert_eq!(qidu.name, "齐都镇");
+    assert_eq!(
+        (qidu.persons, qidu.persons_both, qidu.persons_dibao_only),
+        (5, 2, 2)
+    );
+    assert_eq!((qidu.households, qidu.households_both), (3, 1));
+    let wenshao = &district.towns[0];
+    assert_eq!((wenshao.name.as_str(), wenshao.persons), ("闻韶街道", 0));
+
+    let town = store
+        .dashboard(&Scope::Within(code(TOWN_QIDU)))
+        .await
+        .unwrap();
+    assert_eq!(town.towns.len(), 1);
+    assert_eq!(town.towns[0], *qidu);
+    assert_eq!(town.total.persons, 5);
+
+    let village = store.dashboard(&Scope::Within(code(V2))).await.unwrap();
+    assert_eq!(village.towns.len(), 1);
+    assert_eq!(village.total.name, "西关村");
+    let v = &village.total;
+    assert_eq!(
+        (
+            v.persons,
+            v.persons_dibao_only,
+            v.households,
+            v.households_dibao_only
+        ),
+        (2, 2, 1, 1)
+    );
+    assert_eq!(v.overlap_bp(), None);
+
+    let all = store.dashboard(&Scope::All).await.unwrap();
+    assert_eq!(all.towns.len(), 2, "the towns of the stored villages");
+    assert_eq!(all.total.persons, 7);
+    assert_eq!(all.total.code, None);
+}
+
+async fn users(store: &Store) {
+    let mut clerk = NewUser {
+        username: "dongguan".into(),
+        display_name: "东关村经办人".into(),
+        role: Role::VillageClerk,
+        area: code(V1),
+        department: None,
+        password_hash: "$argon2id$v=19$first".into(),
+    };
+    let id = store.upsert_user(&clerk).await.unwrap();
+    clerk.display_name = "东关村 经办人".into();
+    clerk.password_hash = "$argon2id$v=19$second".into();
+    assert_eq!(store.upsert_user(&clerk).await.unwrap(), id);
+    let officer = NewUser {
+        username: "edu".into(),
+        display_name: "教育局".into(),
+        role: Role::DepartmentOfficer,
+        area: code("370305"),
+        department: Some("教育".into()),
+        password_hash: "$argon2id$v=19$edu".into(),
+    };
+    let officer_id = store.upsert_user(&officer).await.unwrap();
+    assert_ne!(officer_id, id);
+
+    let (user, hash) = store.user_for_login("dongguan").await.unwrap().unwrap();
+    assert_eq!(hash, "$argon2id$v=19$second");
+    assert_eq!(
+        (user.id, user.role, user.display_name.as_str()),
+        (id, Role::VillageClerk, "东关村 经办人")
+    );
+    assert_eq!(user.scope(), Scope::Within(code(V1)));
+    assert!(store.user_for_login("nobody").await.unwrap().is_none());
+    let (edu, _) = store.user_for_login("edu").await.unwrap().unwrap();
+    assert_eq!(edu.department.as_deref(), Some("教育"));
+
+    // The clerk's scope shows one village only.
+    let page = store.search(&user.scope(), &query(None, 50)).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert!(page.hits.iter().all(|h| h.village == code(V1)));
+
+    store.create_session("tok1", id, t(12)).await.unwrap();
+    store
+        .create_session("tok2", officer_id, t(9))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_user("tok1", t(11)).await.unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(
+        store.session_user("tok1", t(12)).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.session_user("nope", t(11)).await.unwrap(), None);
+    assert_eq!(store.delete_expired_sessions(t(10)).await.unwrap(), 1);
+    assert_eq!(store.session_user("tok1", t(11)).await.unwrap(), Some(user));
+    store.delete_session("tok1").await.unwrap();
+    assert_eq!(store.session_user("tok1", t(11)).await.unwrap(), None);
+}
+
+async fn audit(store: &Store) {
+    let event = |h: u32, action: &str, remote: Option<&str>| AuditEvent {
+        at: t(h) + Duration::milliseconds(250),
+        actor: "dongguan".into(),
+        action: action.into(),
+        target: "household:1".into(),
+        detail: "查看".into(),
+        remote_addr: remote.map(str::to_owned),
+    };
+    let first = event(13, "session.login", Some("127.0.0.1"));
+    let second = event(14, "household.read", None);
+    store.audit(&first).await.unwrap();
+    store.audit(&second).await.unwrap();
+    assert_eq!(
+        store.audit_events(10).await.unwrap(),
+        vec![second.clone(), first]
+    );
+    assert_eq!(store.audit_events(1).await.unwrap(), vec![second]);
+}
+
+// ---------- throughput (ignored; run with `--ignored --nocapture`) ----------
+
+/// Synthetic registers: `persons` people in households of three; households with number
+/// `h % 5 != 0` are in the poverty register, `h % 5 != 1` in the dibao register.
+fn synthetic(persons: usize) -> (Vec<RegisterRecord>, Vec<RegisterRecord>) {
+    let villages = [V1, V2, V3];
+    let base = day("1930-01-01");
+    let (mut poverty, mut dibao) = (Vec::new(), Vec::new());
+    for i in 0..persons {
+        let birth = base + Duration::days((i / 400) as i64);
+        let first17 = format!("370305{}{:03}", birth.format("%Y%m%d"), i % 400 + 100);
+        let who = Person {
+            id: id(&first17),
+            name: ["张三", "李四", "王五", "赵六"][i % 4],
+        };
+        let h = i / 3;
+        let relation = if i % 3 == 0 {
+            Relation::Head
+        } else {
+            Relation::Son
+        };
+        let village = villages[h % 3];
+        if h % 5 != 0 {
+            let row = poverty.len() as u64 + 1;
+            let key = format!("P{h:07}");
+            poverty.push(record(
+                Register::Poverty,
+                row,
+                &key,
+                &who,
+                relation,
+                village,
+                IdentityKind::FormerlyPoor,
+                Some("2019-01-01"),
+            ));
+        }
+        if h % 5 != 1 {
+            let row = dibao.len() as u64 + 1;
+            let key = format!("D{h:07}");
+            dibao.push(record(
+                Register::Dibao,
+                row,
+                &key,
+                &who,
+                relation,
+                village,
+                IdentityKind::Dibao,
+                None,
+            ));
+        }
+    }
+    (poverty, dibao)
+}
+
+async fn throughput(store: &Store) {
+    let persons: usize = std::env::var("GONGRONG_BULK_PERSONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300_000);
+    let (poverty, dibao) = synthetic(persons);
+    let rows = poverty.len() + dibao.len();
+    let clock = std::time::Instant::now();
+    for (register, records) in [(Register::Poverty, &poverty), (Register::Dibao, &dibao)] {
+        let mut w = store
+            .begin_import(batch(register, register.code()))
+            .await
+            .unwrap();
+        for chunk in records.chunks(10_000) {
+            w.add_records(chunk).await.unwrap();
+        }
+        w.commit().await.unwrap();
+    }
+    let secs = clock.elapsed().as_secs_f64();
+    println!(
+        "{}: imported {rows} rows in {secs:.1}s ({:.0} rows/s)",
+        store.backend(),
+        rows as f64 / secs
+    );
+
+    let clock = std::time::Instant::now();
+    let staged = store.staged_records_without_raw().await.unwrap();
+    println!(
+        "{}: read {} staged rows in {:.1}s",
+        store.backend(),
+        staged.len(),
+        clock.elapsed().as_secs_f64()
+    );
+    let clock = std::time::Instant::now();
+    let unified = exact_id(&staged, day("2026-01-01"));
+    println!(
+        "{}: unified {} persons in {:.1}s",
+        store.backend(),
+        unified.persons.len(),
+        clock.elapsed().as_secs_f64()
+    );
+    assert_eq!(unified.persons.len(), persons);
+    for _ in 0..2 {
+        let clock = std::time::Instant::now();
+        let stats = store.replace_registry(&unified, t(9)).await.unwrap();
+        println!(
+            "{}: replaced registry ({stats:?}) in {:.1}s",
+            store.backend(),
+            clock.elapsed().as_secs_f64()
+        );
+    }
+    let clock = std::time::Instant::now();
+    let page = store
+        .search(&Scope::Within(code(V1)), &query(Some("王"), 20))
+        .await
+        .unwrap();
+    println!(
+        "{}: name search ({} hits) in {:.3}s",
+        store.backend(),
+        page.total,
+        clock.elapsed().as_secs_f64()
+    );
+    let clock = std::time::Instant::now();
+    let page = store
+        .search(&Scope::All, &query(Some(poverty[7].id_number.as_str()), 20))
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    println!(
+        "{}: ID search in {:.3}s",
+        store.backend(),
+        clock.elapsed().as_secs_f64()
+    );
+    let clock = std::time::Instant::now();
+    let board = store
+        .dashboard(&Scope::Within(code("370305")))
+        .await
+        .unwrap();
+    assert_eq!(board.total.persons, persons as u64);
+    println!(
+        "{}: dashboard in {:.3}s",
+        store.backend(),
+        clock.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+#[ignore = "throughput measurement; run with --ignored --nocapture"]
+async fn throughput_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("bulk.db").to_str().unwrap())
+        .await
+        .unwrap();
+    throughput(&store).await;
+}
+
+#[tokio::test]
+#[ignore = "throughput measurement; run with --ignored --nocapture"]
+async fn throughput_postgres() {
+    let cluster = gongrong_testkit::PgCluster::start().unwrap();
+    let store = Store::open(&cluster.create_database("bulk").unwrap())
+        .await
+        .unwrap();
+    throughput(&store).await;
+}
+
+/// Web handlers need `Send` futures and a `Send + Sync` store.
+#[allow(dead_code, clippy::let_underscore_future)]
+fn futures_are_send(store: Store, mut w: gongrong_store::ImportWriter) {
+    fn send<T: Send>(_: T) {}
+    fn shared<T: Send + Sync + Clone + 'static>(_: &T) {}
+    shared(&store);
+    send(w.add_records(&[]));
+    let user = NewUser {
+        username: String::new(),
+        display_name: String::new(),
+        role: Role::Admin,
+        area: code("370305"),
+        department: None,
+        password_hash: String::new(),
+    };
+    send(store.upsert_user(&user));
+    let q = SearchQuery::default();
+    send(store.search(&Scope::All, &q));
+    send(store.household(&Scope::All, 1));
+    send(store.dashboard(&Scope::All));
+    send(store.session_user("t", t(1)));
+    send(store.begin_import(batch(Register::Poverty, "x")));
+    send(store.upsert_villages(&[]));
+    send(store.replace_registry(&Default::default(), t(1)));
+    send(store.staged_records());
+    send(store.audit_events(1));
+    send(store.audit(&AuditEvent {
+        at: t(1),
+        actor: String::new(),
+        action: String::new(),
+        target: String::new(),
+        detail: String::new(),
+        remote_addr: None,
+    }));
+    send(Store::open("x"));
+    send(store.region_table());
+    send(store.batch_by_digest(Register::Poverty, "x"));
+    send(store.batches());
+    send(store.rejects(1));
+    send(store.staged_records_without_raw());
+    send(store.user_for_login("x"));
+    send(store.create_session("t", 1, t(1)));
+    send(store.delete_session("t"));
+    send(store.delete_expired_sessions(t(1)));
+    send(w.add_rejects(&[]));
+    send(w.commit());
+}
