@@ -1,0 +1,218 @@
+//! Every user-interface string, in Simplified Chinese (the default) and English.
+//!
+//! The table is one macro invocation: each key must be written with both languages, so a missing
+//! translation does not compile, and templates read the strings as struct fields, so a misspelt
+//! key does not compile either. Code-list labels (relations, health, …) come from the domain's
+//! `zh()` / `en()` and are not repeated here.
+
+use gongrong_domain::Lang;
+
+macro_rules! strings {
+    ($($key:ident => $zh:literal, $en:literal;)+) => {
+        /// The strings of one language; templates read them as `l.t.<key>`.
+        #[derive(Debug)]
+        pub struct Strings {
+            $(pub $key: &'static str,)+
+        }
+
+        /// Simplified Chinese.
+        pub static ZH: Strings = Strings { $($key: $zh,)+ };
+        /// English.
+        pub static EN: Strings = Strings { $($key: $en,)+ };
+
+        impl Strings {
+            /// Every key with its string, in table order.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($key), self.$key)),+]
+            }
+        }
+    };
+}
+
+strings! {
+    app_name => "共融 · 困难家庭综合帮扶平台", "Gongrong · Integrated Social Assistance";
+    app_short => "共融", "Gongrong";
+    nav_dashboard => "概览", "Overview";
+    nav_search => "查询", "Search";
+    sign_in => "登录", "Sign in";
+    sign_out => "退出登录", "Sign out";
+    language => "语言", "Language";
+    lang_zh => "中文", "中文";
+    lang_en => "English", "English";
+    username => "用户名", "Username";
+    password => "密码", "Password";
+    login_title => "用户登录", "Sign in";
+    login_intro => "请使用单位分配的账号登录。", "Sign in with the account your office gave you.";
+    login_failed => "用户名或密码不正确。", "Wrong username or password.";
+    dashboard_title => "困难家庭概览", "Households in difficulty: overview";
+    dashboard_intro => "统一登记中的人员与家庭，按镇街统计，仅含您权限范围内的数据。", "Persons and households of the unified registry per town, limited to your area.";
+    registry_built_at => "登记库生成时间", "Registry built at";
+    registry_not_built => "统一登记库尚未生成：请先导入两套台账并生成登记库。", "The unified registry has not been built yet: import both registers and build it first.";
+    town => "镇街", "Town";
+    total => "合计", "Total";
+    persons => "人数", "Persons";
+    households => "户数", "Households";
+    households_both => "两项均有", "Both";
+    households_poverty_only => "仅扶贫", "Poverty only";
+    households_dibao_only => "仅低保", "Dibao only";
+    overlap_rate => "重合率", "Overlap";
+    overlap_note => "重合率 = 同时在两套台账中的户数 ÷ 扶贫台账户数。", "Overlap = households in both registers ÷ households in the poverty register.";
+    chart_title => "各镇街户数（按台账归属）", "Households per town, by register";
+    chart_households => "户", "households";
+    no_data => "暂无数据", "No data";
+    search_title => "查询人员", "Find a person";
+    search_query => "姓名或身份证号", "Name or ID number";
+    search_query_hint => "姓名可输入部分；身份证号需完整（15位或18位）。", "Part of a name, or a full ID number (15 or 18 characters).";
+    village => "村（社区）", "Village";
+    all_villages => "全部村（社区）", "All villages";
+    search_button => "查询", "Search";
+    search_prompt => "请输入姓名、身份证号或选择村（社区）。", "Enter a name or ID number, or choose a village.";
+    no_results => "没有找到符合条件的人员。", "No matching person found.";
+    results_total => "共找到 {} 人", "{} persons found";
+    page_of => "第 {} 页，共 {} 页", "Page {} of {}";
+    prev_page => "上一页", "Previous";
+    next_page => "下一页", "Next";
+    name => "姓名", "Name";
+    id_number => "身份证号", "ID number";
+    sex => "性别", "Sex";
+    birth_date => "出生日期", "Birth date";
+    age => "年龄", "Age";
+    age_years => "{} 岁", "{} years";
+    registers => "所在台账", "Registers";
+    reg_poverty => "扶贫", "Poverty";
+    reg_dibao => "低保", "Dibao";
+    household => "家庭", "Household";
+    open_household => "查看家庭", "Open household";
+    household_title => "家庭档案", "Household record";
+    household_number => "家庭编号", "Household no.";
+    poverty_keys => "扶贫户编号", "Poverty register no.";
+    dibao_keys => "低保家庭编号", "Dibao register no.";
+    members => "家庭成员", "Members";
+    relation => "与户主关系", "Relation to head";
+    health => "健康状况", "Health";
+    labour => "劳动技能", "Labour skill";
+    disability => "残疾", "Disability";
+    self_care => "自理能力", "Self-care";
+    school_stage => "在校情况", "School stage";
+    death => "死亡日期", "Died";
+    deceased => "已故", "deceased";
+    identities => "身份及变动记录", "Identities and their history";
+    identity => "身份", "Identity";
+    valid_from => "起", "From";
+    valid_to => "止", "To";
+    until_now => "至今", "ongoing";
+    source => "来源", "Source";
+    identity_source_register => "{}，第 {} 批第 {} 行", "{}, batch {} row {}";
+    identity_source_case => "案件 {}", "case {}";
+    identity_source_manual => "{} 手工录入", "entered by {}";
+    no_identities => "无身份记录。", "No identities recorded.";
+    source_rows => "原始台账记录", "Source register rows";
+    source_rows_intro => "以下为两套台账中与本户有关的原始行，保留全部原始列。", "The rows of both registers behind this household, with every original column.";
+    source_row_label => "{}，文件 {}，第 {} 行", "{}, file {}, row {}";
+    column => "列名", "Column";
+    value => "内容", "Value";
+    no_sources => "无原始记录。", "No source rows.";
+    masked_note => "按您的角色，身份证号等敏感信息已部分隐藏。", "For your role, ID numbers and other identifiers are partly hidden.";
+    back_to_search => "返回查询", "Back to search";
+    none => "—", "—";
+    error_title => "出错了", "Something went wrong";
+    error_not_found => "页面不存在，或不在您的权限范围内。", "This page does not exist or is outside your area.";
+    error_unauthenticated => "请先登录。", "Please sign in first.";
+    error_forbidden => "您无权执行此操作。", "You are not allowed to do this.";
+    error_bad_request => "请求有误，请检查输入后重试。", "The request is not valid; check your input and try again.";
+    error_payload_too_large => "提交的内容过大。", "The submitted data is too large.";
+    error_internal => "系统内部错误，已记录，请稍后重试。", "An internal error occurred and was logged; please try again later.";
+    back_home => "返回首页", "Back to the start page";
+    footer => "共融：两制融合，一门受理、协同办理。", "Gongrong: one window, departments working together.";
+}
+
+/// The string table of a language.
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// Replaces each `{}` in `template` with the next argument, in order.
+pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(pos) = rest.find("{}") {
+        out.push_str(&rest[..pos]);
+        if let Some(a) = args.next() {
+            out.push_str(&a.to_string());
+        }
+        rest = &rest[pos + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The language from the `lang` cookie's value (`zh` or `en`); anything else is Chinese.
+pub fn parse_lang(value: &str) -> Option<Lang> {
+    match value {
+        "zh" | "zh-CN" => Some(Lang::Zh),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// The short code used in the `lang` cookie and the `/lang/{code}` switch.
+pub fn lang_cookie_value(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_key_has_both_languages() {
+        let zh = ZH.entries();
+        let en = EN.entries();
+        assert_eq!(zh.len(), en.len());
+        let mut seen = std::collections::HashSet::new();
+        for ((kz, z), (ke, e)) in zh.iter().zip(&en) {
+            assert_eq!(kz, ke);
+            assert!(seen.insert(*kz), "duplicate key {kz}");
+            assert!(!z.trim().is_empty(), "{kz}: empty Chinese string");
+            assert!(!e.trim().is_empty(), "{kz}: empty English string");
+            // Placeholders must match so that `fill` works in both languages.
+            assert_eq!(
+                z.matches("{}").count(),
+                e.matches("{}").count(),
+                "{kz}: placeholders differ"
+            );
+            // Language-neutral keys (the switch labels, the dash) are the only ones allowed to
+            // be identical; everything else must really be translated.
+            if !matches!(*kz, "lang_zh" | "lang_en" | "none") {
+                assert!(has_cjk(z), "{kz}: Chinese string has no Chinese: {z:?}");
+                assert!(!has_cjk(e), "{kz}: English string has Chinese: {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fill_replaces_in_order() {
+        assert_eq!(fill(ZH.page_of, &[&2, &5]), "第 2 页，共 5 页");
+        assert_eq!(fill(EN.page_of, &[&2, &5]), "Page 2 of 5");
+        assert_eq!(fill("{} and {}", &[&1]), "1 and ");
+    }
+
+    #[test]
+    fn lang_codes() {
+        assert_eq!(parse_lang("en"), Some(Lang::En));
+        assert_eq!(parse_lang("zh"), Some(Lang::Zh));
+        assert_eq!(parse_lang("fr"), None);
+        assert_eq!(strings(Lang::En).sign_in, "Sign in");
+    }
+}

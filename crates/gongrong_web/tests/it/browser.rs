@@ -1,0 +1,219 @@
+//! End to end in real headless Chromium (via chromedriver and WebDriver): sign in as a town
+//! caseworker, search for a name, open the household, see the member.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `apt-get install -y chromium
+//! chromium-driver`); without them the test fails and says so.
+
+use crate::common::{PASSWORD, fixture};
+use fantoccini::{ClientBuilder, Locator};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Kills chromedriver (and with it the browser it started) however the test ends.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        for bin in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(bin).exists(),
+                "{bin} is missing: the browser test needs Chromium and chromedriver \
+                 (install them with `apt-get install -y chromium chromium-driver`)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
+        let driver = ChromeDriver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// With `GONGRONG_SCREENSHOT_DIR` set, saves a PNG of the current page there (for a person to
+/// look at the pages; the test does not need it).
+async fn shot(client: &fantoccini::Client, name: &str) {
+    if let Some(dir) = std::env::var_os("GONGRONG_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caseworker_finds_a_household_in_chromium() {
+    let fx = fixture().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gongrong_web::serve(
+        listener,
+        fx.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    // chromedriver is plain HTTP on loopback: no TLS stack needed.
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session in headless Chromium");
+
+    let result = async {
+        let wait = Duration::from_secs(15);
+        // Signed out: the dashboard sends us to the sign-in form.
+        client.goto(&format!("{base}/")).await?;
+        let user = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Id("username"))
+            .await?;
+        assert_eq!(client.current_url().await?.path(), "/login");
+        user.send_keys("town_a").await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        client
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+
+        // Signed in: the header names the user.
+        let name = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css(".user-name"))
+            .await?;
+        assert_eq!(name.text().await?, "镇街经办 周强");
+        shot(&client, "dashboard").await;
+
+        // Search by name through the search form.
+        client
+            .find(Locator::Css("nav.main a[href='/search']"))
+            .await?
+            .click()
+            .await?;
+        let q = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Id("q"))
+            .await?;
+        q.send_keys("王大山").await?;
+        client
+            .find(Locator::Css("form.search button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let link = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css("table.results td a"))
+            .await?;
+        assert_eq!(link.text().await?, "王大山");
+        shot(&client, "search").await;
+        link.click().await?;
+
+        // The household page lists both members.
+        client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css("td.member-name"))
+            .await?;
+        assert_eq!(
+            client.current_url().await?.path(),
+            format!("/households/{}", fx.hh_dongguan)
+        );
+        let mut names = Vec::new();
+        for cell in client.find_all(Locator::Css("td.member-name")).await? {
+            names.push(cell.text().await?);
+        }
+        assert!(names.contains(&"王大山".to_owned()), "{names:?}");
+        assert!(names.contains(&"李秀英".to_owned()), "{names:?}");
+        shot(&client, "household").await;
+
+        // English, then sign out.
+        client
+            .find(Locator::Css("a[href^='/lang/en']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css("html[lang='en']"))
+            .await?;
+        assert_eq!(
+            client.current_url().await?.path(),
+            format!("/households/{}", fx.hh_dongguan),
+            "the switch comes back to the same page"
+        );
+        shot(&client, "household-en").await;
+        client
+            .find(Locator::Css("form.signout button"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Id("username"))
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+
+    let _ = client.close().await;
+    drop(driver);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    result.unwrap();
+}
