@@ -11,7 +11,6 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<String>,
-    calendar: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -21,14 +20,14 @@ pub struct Settings {
     /// `postgres://…` or `sqlite://PATH`; default: SQLite in `data_dir`.
     pub database_url: String,
     pub listen: String,
-    pub calendar: Option<PathBuf>,
 }
 
 impl Settings {
     pub fn load(config_file: Option<&Path>, data_dir_flag: Option<&Path>) -> Result<Settings> {
         let file: FileSettings = match config_file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading config {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("config {}", p.display()))?
             }
             None => FileSettings::default(),
@@ -42,9 +41,14 @@ impl Settings {
         let database_url = env("GONGRONG_DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("gongrong.db").display()));
-        let listen = env("GONGRONG_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let calendar = env("GONGRONG_CALENDAR").map(PathBuf::from).or(file.calendar);
-        Ok(Settings { data_dir, database_url, listen, calendar })
+        let listen = env("GONGRONG_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        Ok(Settings {
+            data_dir,
+            database_url,
+            listen,
+        })
     }
 
     /// The database URL with any password replaced, for messages.
@@ -55,12 +59,11 @@ impl Settings {
 
 fn redact(url: &str) -> String {
     // postgres://user:secret@host/db → postgres://user:***@host/db
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((cred, host)) = rest.split_once('@') {
-            if let Some((user, _)) = cred.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((cred, host)) = rest.split_once('@')
+        && let Some((user, _)) = cred.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_owned()
 }
@@ -71,7 +74,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://gr:s3cret@127.0.0.1:5432/gr"), "postgres://gr:***@127.0.0.1:5432/gr");
+        assert_eq!(
+            redact("postgres://gr:s3cret@127.0.0.1:5432/gr"),
+            "postgres://gr:***@127.0.0.1:5432/gr"
+        );
         assert_eq!(redact("sqlite://x/y.db"), "sqlite://x/y.db");
     }
 

@@ -10,9 +10,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "gongrong", version, about = "Gongrong (共融): integrated social assistance — one registry, one procedure, one policy catalogue")]
+#[command(
+    name = "gongrong",
+    version,
+    about = "Gongrong (共融): integrated social assistance — one registry, one procedure, one policy catalogue"
+)]
 struct Cli {
-    /// Settings file (TOML: data_dir, database_url, listen, calendar).
+    /// Settings file (TOML: data_dir, database_url, listen).
     #[arg(long, global = true, env = "GONGRONG_CONFIG")]
     config: Option<PathBuf>,
     /// Data directory (SQLite database, generated files, reports). Default: ./gongrong-data
@@ -61,14 +65,20 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let settings = config::Settings::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         match cli.command {
             Command::Demo(a) => commands::demo::run(&settings, a).await,
             Command::Serve(a) => commands::serve::run(&settings, a).await,
             Command::Migrate => {
                 let store = commands::open_store(&settings).await?;
-                println!("database {} ({}) is up to date", settings.database_display(), store.backend());
+                println!(
+                    "database {} ({}) is up to date",
+                    settings.database_display(),
+                    store.backend()
+                );
                 Ok(())
             }
             Command::Synth(a) => commands::synth::run(a),

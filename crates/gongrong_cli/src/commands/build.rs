@@ -28,8 +28,11 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
 
 pub async fn build(store: &Store, as_of: NaiveDate) -> Result<RegistryStats> {
     let started = Instant::now();
-    let staged = store.staged_records().await?;
-    anyhow::ensure!(!staged.is_empty(), "staging is empty: import the registers first (gongrong import …)");
+    let staged = store.staged_records_without_raw().await?;
+    anyhow::ensure!(
+        !staged.is_empty(),
+        "staging is empty: import the registers first (gongrong import …)"
+    );
     let unified = gongrong_domain::unify::exact_id(&staged, as_of);
     let stats = store.replace_registry(&unified, SystemClock.now()).await?;
     audit(

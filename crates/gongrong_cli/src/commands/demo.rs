@@ -3,7 +3,7 @@
 use super::{SystemClock, open_store};
 use crate::config::Settings;
 use anyhow::{Context, Result};
-use gongrong_domain::{Clock, Level, RegionCode, Role};
+use gongrong_domain::{Clock, RegionCode, Role};
 use gongrong_store::{NewUser, Store};
 use std::time::Instant;
 
@@ -50,7 +50,10 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
     import("poverty", "poverty_register.xlsx").await?;
     import("dibao", "dibao_register.csv").await?;
     let stats = super::build::build(&store, SystemClock.today()).await?;
-    println!("registry: {} persons in {} households", stats.persons, stats.households);
+    println!(
+        "registry: {} persons in {} households",
+        stats.persons, stats.households
+    );
     let accounts = demo_accounts(&store).await?;
     println!("\nDemo accounts (password for all: {DEMO_PASSWORD}):");
     for (username, role, area) in &accounts {
@@ -64,22 +67,53 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
     super::serve::serve(store, &listen, || {}).await
 }
 
-/// One account per role, in the first town that has villages, and that town's first village.
+/// One account per role: the clerk in the first village of the first township (镇) that has
+/// villages (streets 街道 hold urban communities), the caseworker in that township.
 async fn demo_accounts(store: &Store) -> Result<Vec<(String, Role, String)>> {
     let regions = store.region_table().await?;
     let district = RegionCode::parse(gongrong_domain::region::LINZI)?;
-    let (town, village) = regions
-        .children(&district)
+    let mut towns = regions.children(&district);
+    towns.sort_by_key(|t| (!t.name.ends_with('镇'), t.code));
+    let (town, village) = towns
         .into_iter()
-        .filter(|t| t.code.level() == Level::Town)
         .find_map(|t| regions.children(&t.code).into_iter().next().map(|v| (t, v)))
         .context("no villages loaded: the village list import failed")?;
     let plan: [(&str, &str, Role, RegionCode, Option<&str>); 7] = [
-        ("clerk", "村级经办人（演示）", Role::VillageClerk, village.code, None),
-        ("caseworker", "镇街经办人（演示）", Role::TownCaseworker, town.code, None),
-        ("minzheng", "区民政局（演示）", Role::DistrictCivilAffairs, district, None),
-        ("xiangcun", "区乡村振兴局（演示）", Role::DistrictRuralRevitalisation, district, None),
-        ("jiaoyu", "区教育局（演示）", Role::DepartmentOfficer, district, Some("教育")),
+        (
+            "clerk",
+            "村级经办人（演示）",
+            Role::VillageClerk,
+            village.code,
+            None,
+        ),
+        (
+            "caseworker",
+            "镇街经办人（演示）",
+            Role::TownCaseworker,
+            town.code,
+            None,
+        ),
+        (
+            "minzheng",
+            "区民政局（演示）",
+            Role::DistrictCivilAffairs,
+            district,
+            None,
+        ),
+        (
+            "xiangcun",
+            "区乡村振兴局（演示）",
+            Role::DistrictRuralRevitalisation,
+            district,
+            None,
+        ),
+        (
+            "jiaoyu",
+            "区教育局（演示）",
+            Role::DepartmentOfficer,
+            district,
+            Some("教育"),
+        ),
         ("auditor", "审计（演示）", Role::Auditor, district, None),
         ("admin", "系统管理员（演示）", Role::Admin, district, None),
     ];

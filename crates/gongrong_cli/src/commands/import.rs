@@ -28,13 +28,30 @@ pub struct Args {
 
 pub async fn run(settings: &Settings, args: Args) -> Result<()> {
     let store = open_store(settings).await?;
-    let reject_path = args.rejects.clone().unwrap_or_else(|| default_reject_path(settings, &args.file));
-    import(&store, &args.kind, &args.file, args.mapping.as_deref(), &args.encoding, &reject_path).await
+    let reject_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| default_reject_path(settings, &args.file));
+    import(
+        &store,
+        &args.kind,
+        &args.file,
+        args.mapping.as_deref(),
+        &args.encoding,
+        &reject_path,
+    )
+    .await
 }
 
 fn default_reject_path(settings: &Settings, file: &Path) -> PathBuf {
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("import");
-    settings.data_dir.join("reports").join(format!("{stem}.rejects.csv"))
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("import");
+    settings
+        .data_dir
+        .join("reports")
+        .join(format!("{stem}.rejects.csv"))
 }
 
 pub async fn import(
@@ -45,14 +62,24 @@ pub async fn import(
     encoding: &str,
     reject_path: &Path,
 ) -> Result<()> {
-    let opts = ImportOptions { encoding: encoding.parse().map_err(|e| anyhow::anyhow!("--encoding: {e}"))? };
+    let opts = ImportOptions {
+        encoding: encoding
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--encoding: {e}"))?,
+    };
     if kind == "villages" {
         let mapping = match mapping {
             Some(p) => Mapping::load(p)?,
             None => Mapping::builtin_villages(),
         };
         let n = gongrong_import::import_villages(store, file, &mapping, &opts).await?;
-        audit(store, "import.villages", &file.display().to_string(), format!("{n} villages")).await?;
+        audit(
+            store,
+            "import.villages",
+            &file.display().to_string(),
+            format!("{n} villages"),
+        )
+        .await?;
         println!("villages: {n} imported from {}", file.display());
         return Ok(());
     }
@@ -62,12 +89,15 @@ pub async fn import(
         Some(p) => Mapping::load(p)?,
         None => Mapping::builtin(register),
     };
-    let size = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?.len();
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
     let pb = progress::bytes_bar(size, register.code());
-    let outcome = gongrong_import::import_register(store, file, &mapping, &opts, SystemClock.now(), &|p| {
-        pb.set_position(p.bytes_read);
-    })
-    .await;
+    let outcome =
+        gongrong_import::import_register(store, file, &mapping, &opts, SystemClock.now(), &|p| {
+            pb.set_position(p.bytes_read);
+        })
+        .await;
     pb.finish_and_clear();
     match outcome? {
         ImportOutcome::AlreadyImported(b) => {
@@ -80,7 +110,11 @@ pub async fn import(
                 b.rejected
             );
         }
-        ImportOutcome::Imported { summary, rejects, elapsed } => {
+        ImportOutcome::Imported {
+            summary,
+            rejects,
+            elapsed,
+        } => {
             if let Some(dir) = reject_path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
@@ -101,7 +135,13 @@ pub async fn import(
                 store,
                 "import.commit",
                 &format!("batch:{}", summary.id),
-                format!("{} {}: {} accepted, {} rejected", register.code(), file.display(), summary.accepted, summary.rejected),
+                format!(
+                    "{} {}: {} accepted, {} rejected",
+                    register.code(),
+                    file.display(),
+                    summary.accepted,
+                    summary.rejected
+                ),
             )
             .await?;
         }

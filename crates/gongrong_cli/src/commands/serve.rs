@@ -22,9 +22,16 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
 /// Serves until Ctrl-C. `on_ready` runs once the socket is bound.
 pub async fn serve(store: Store, listen: &str, on_ready: impl FnOnce()) -> Result<()> {
     let regions = Arc::new(store.region_table().await?);
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
-    let state = gongrong_web::AppState::new(store, Arc::new(SystemClock), regions, gongrong_web::AppConfig::default());
+    let state = gongrong_web::AppState::new(
+        store,
+        Arc::new(SystemClock),
+        gongrong_web::AppConfig::default(),
+        regions,
+    );
     println!("serving on http://{addr}/  (Ctrl-C to stop)");
     on_ready();
     gongrong_web::serve(listener, state, async {

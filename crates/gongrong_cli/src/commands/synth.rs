@@ -29,7 +29,10 @@ pub struct Args {
 }
 
 pub fn config(args: &Args) -> Result<SynthConfig> {
-    let mut c = SynthConfig { seed: args.seed, ..SynthConfig::default() };
+    let mut c = SynthConfig {
+        seed: args.seed,
+        ..SynthConfig::default()
+    };
     if let Some(n) = args.persons {
         c.persons = n;
     }

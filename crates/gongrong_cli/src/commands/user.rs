@@ -37,15 +37,27 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 pub async fn run(settings: &Settings, cmd: UserCommand) -> Result<()> {
     match cmd {
-        UserCommand::Add { username, role, area, name, department, password_stdin } => {
+        UserCommand::Add {
+            username,
+            role,
+            area,
+            name,
+            department,
+            password_stdin,
+        } => {
             let role = Role::parse(&role).with_context(|| {
                 let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
-                format!("--role {role:?} is not a role; use one of {}", all.join(", "))
+                format!(
+                    "--role {role:?} is not a role; use one of {}",
+                    all.join(", ")
+                )
             })?;
             let area = RegionCode::parse(&area).with_context(|| format!("--area {area:?}"))?;
             let (password, generated) = if password_stdin {
@@ -60,8 +72,11 @@ pub async fn run(settings: &Settings, cmd: UserCommand) -> Result<()> {
             }
             let store = open_store(settings).await?;
             let regions = store.region_table().await?;
-            regions.check(&area).with_context(|| format!("--area {area}"))?;
-            let hash = gongrong_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            regions
+                .check(&area)
+                .with_context(|| format!("--area {area}"))?;
+            let hash =
+                gongrong_web::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             store
                 .upsert_user(&NewUser {
                     username: username.clone(),
@@ -72,8 +87,18 @@ pub async fn run(settings: &Settings, cmd: UserCommand) -> Result<()> {
                     password_hash: hash,
                 })
                 .await?;
-            audit(&store, "user.upsert", &format!("user:{username}"), format!("role {}, area {area}", role.code())).await?;
-            println!("user {username}: {} of {}", role.en(), regions.full_name(&area));
+            audit(
+                &store,
+                "user.upsert",
+                &format!("user:{username}"),
+                format!("role {}, area {area}", role.code()),
+            )
+            .await?;
+            println!(
+                "user {username}: {} of {}",
+                role.en(),
+                regions.full_name(&area)
+            );
             if generated {
                 println!("password (shown once): {password}");
             }
