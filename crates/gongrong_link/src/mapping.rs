@@ -1,0 +1,280 @@
+//! Column mappings and the CSV loader: any tabular export becomes [`LinkRecord`]s by naming which header
+//! holds which field, so the linkage is not tied to one register's layout.
+
+use crate::LinkConfig;
+use crate::record::LinkRecord;
+use chrono::NaiveDate;
+use gongrong_domain::codes::Sex;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One source (register / file) of the linkage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Short name, as used in `truth.csv` (`poverty`, `dibao`).
+    pub name: String,
+    pub columns: ColumnMapping,
+}
+
+/// Which header holds which field. Only `name` is required.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnMapping {
+    pub name: String,
+    /// A column with an integer row id; by default the 1-based data row number.
+    #[serde(default)]
+    pub row: Option<String>,
+    #[serde(default)]
+    pub household: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A value that could not be read; the field is left empty and the row is still linked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowIssue {
+    pub source: u8,
+    pub row: u64,
+    pub field: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+/// Records read from the sources, with the values that had to be dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub records: Vec<LinkRecord>,
+    pub issues: Vec<RowIssue>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: neither UTF-8 nor GBK text")]
+    Encoding { path: PathBuf },
+    #[error("{path}: row {row}: {message}")]
+    Csv {
+        path: PathBuf,
+        row: u64,
+        message: String,
+    },
+    #[error("{path}: no column {header:?} (configured as `{key}`)")]
+    MissingColumn {
+        path: PathBuf,
+        key: String,
+        header: String,
+    },
+    #[error("{given} files given for {expected} configured sources")]
+    SourceCount { given: usize, expected: usize },
+}
+
+/// Reads text as UTF-8 (a BOM is skipped) or, failing that, GBK.
+pub fn decode(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some(s.into());
+    }
+    let (text, had_errors) = encoding_rs::GBK.decode_without_bom_handling(bytes);
+    (!had_errors).then_some(text)
+}
+
+/// Parses `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYYMMDD`, `YYYY-MM`, `YYYYMM` or `YYYY` (first day
+/// meant); a time after a space is ignored.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.split_whitespace().next()?;
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    let num = |p: &str| p.parse::<u32>().ok();
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] => (num(y)?, num(m)?, num(d)?),
+        [y, m] => (num(y)?, num(m)?, 1),
+        [one] if one.bytes().all(|b| b.is_ascii_digit()) => match one.len() {
+            8 => (num(&one[..4])?, num(&one[4..6])?, num(&one[6..])?),
+            6 => (num(&one[..4])?, num(&one[4..])?, 1),
+            4 => (num(one)?, 1, 1),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+fn column(
+    headers: &csv::StringRecord,
+    wanted: Option<&str>,
+    key: &str,
+    path: &Path,
+) -> Result<Option<usize>, LoadError> {
+    let Some(wanted) = wanted else {
+        return Ok(None);
+    };
+    headers
+        .iter()
+        .position(|h| h.trim() == wanted.trim())
+        .map(Some)
+        .ok_or_else(|| LoadError::MissingColumn {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            header: wanted.to_owned(),
+        })
+}
+
+/// Reads one CSV file of source `source` through its mapping, appending to `out`.
+pub fn load_csv(
+    path: &Path,
+    source: u8,
+    config: &SourceConfig,
+    out: &mut Loaded,
+) -> Result<(), LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| LoadError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    let text = decode(&bytes).ok_or_else(|| LoadError::Encoding {
+        path: path.to_owned(),
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let csv_err = |row: u64, e: csv::Error| LoadError::Csv {
+        path: path.to_owned(),
+        row,
+        message: e.to_string(),
+    };
+    let headers = reader.headers().map_err(|e| csv_err(0, e))?.clone();
+    let c = &config.columns;
+    let k = |f: &str| format!("source[{source}].columns.{f}");
+    let name_col = column(&headers, Some(&c.name), &k("name"), path)?;
+    let row_col = column(&headers, c.row.as_deref(), &k("row"), path)?;
+    let hh_col = column(&headers, c.household.as_deref(), &k("household"), path)?;
+    let id_col = column(&headers, c.id_number.as_deref(), &k("id_number"), path)?;
+    let bd_col = column(&headers, c.birth_date.as_deref(), &k("birth_date"), path)?;
+    let sex_col = column(&headers, c.sex.as_deref(), &k("sex"), path)?;
+    let region_col = column(&headers, c.region.as_deref(), &k("region"), path)?;
+    let mut rec = csv::StringRecord::new();
+    let mut data_row = 0u64;
+    while reader
+        .read_record(&mut rec)
+        .map_err(|e| csv_err(data_row + 1, e))?
+    {
+        data_row += 1;
+        let get = |col: Option<usize>| {
+            col.and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let mut issue = |field: &'static str, value: &str, reason: &'static str| {
+            out.issues.push(RowIssue {
+                source,
+                row: data_row,
+                field,
+                value: value.to_owned(),
+                reason,
+            });
+        };
+        let row = match get(row_col) {
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                issue("row", v, "not an integer; the data row number is used");
+                data_row
+            }),
+            None => data_row,
+        };
+        let birth_date = get(bd_col).and_then(|v| {
+            let d = parse_date(v);
+            if d.is_none() {
+                issue("birth_date", v, "not a date");
+            }
+            d
+        });
+        let sex = get(sex_col).and_then(|v| match Sex::parse(v) {
+            Ok(s) => Some(s),
+            Err(_) => {
+                issue("sex", v, "not a known sex");
+                None
+            }
+        });
+        out.records.push(LinkRecord {
+            source,
+            row,
+            household: get(hh_col).map(str::to_owned),
+            id_raw: get(id_col).map(str::to_owned),
+            name: get(name_col).unwrap_or_default().to_owned(),
+            birth_date,
+            sex,
+            region: get(region_col).map(str::to_owned),
+        });
+    }
+    Ok(())
+}
+
+/// Reads one file per configured source (in the order of `config.sources`).
+pub fn load_sources(paths: &[&Path], config: &LinkConfig) -> Result<Loaded, LoadError> {
+    if paths.len() != config.sources.len() {
+        return Err(LoadError::SourceCount {
+            given: paths.len(),
+            expected: config.sources.len(),
+        });
+    }
+    let mut out = Loaded::default();
+    for (i, (path, source)) in paths.iter().zip(&config.sources).enumerate() {
+        load_csv(path, i as u8, source, &mut out)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("1980-02-03"), d(1980, 2, 3));
+        assert_eq!(parse_date("1980/2/3"), d(1980, 2, 3));
+        assert_eq!(parse_date("19800203"), d(1980, 2, 3));
+        assert_eq!(parse_date("1980-02"), d(1980, 2, 1));
+        assert_eq!(parse_date("1980"), d(1980, 1, 1));
+        assert_eq!(parse_date("1980-02-03 00:00:00"), d(1980, 2, 3));
+        assert_eq!(parse_date("1980-02-30"), None);
+        assert_eq!(parse_date("n/a"), None);
+    }
+
+    #[test]
+    fn loads_gbk_and_reports_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        let text = "家庭编号,所属区划,成员姓名,身份证号码,性别,出生日期\nH1,370305100201,张三,11010519491231002X,男,1949-12-31\nH1,,李四,,未知,生日\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        std::fs::write(&path, &gbk).unwrap();
+        let config = LinkConfig::registers().unwrap();
+        let mut out = Loaded::default();
+        load_csv(&path, 1, &config.sources[1], &mut out).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[0].name, "张三");
+        assert_eq!(out.records[0].sex, Some(Sex::Male));
+        assert_eq!(out.records[1].row, 2);
+        assert_eq!(out.records[1].id_raw, None);
+        let fields: Vec<_> = out.issues.iter().map(|i| i.field).collect();
+        assert_eq!(fields, ["birth_date", "sex"]);
+    }
+
+    #[test]
+    fn missing_column_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, "户编号,名字\nH1,张三\n").unwrap();
+        let config = LinkConfig::registers().unwrap();
+        let err = load_csv(&path, 0, &config.sources[0], &mut Loaded::default()).unwrap_err();
+        assert!(err.to_string().contains("source[0].columns.name"), "{err}");
+    }
+}
