@@ -234,6 +234,78 @@ pub struct RegistryStats {
     pub duplicate_rows: u64,
 }
 
+// ---------- reconciliation: clerical review (CONTRACT; implemented in review.rs) ----------
+
+/// A reviewer's verdict on a pair of register rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewVerdict {
+    /// The two rows describe the same person.
+    Match,
+    /// The two rows describe different people.
+    NonMatch,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDecision {
+    pub verdict: ReviewVerdict,
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// Which pairs a queue lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewFilter {
+    #[default]
+    Pending,
+    Decided,
+    All,
+}
+
+/// A pair the linkage put in the clerical-review band, written by `gongrong reconcile`.
+/// Pairs are keyed by their two staging ids (smaller first), which stay stable across runs
+/// because imports are idempotent; decisions are keyed the same way and survive every re-run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewReviewPair {
+    pub left_staging_id: i64,
+    pub right_staging_id: i64,
+    /// Match weight (log2 Bayes factor) and probability from the linkage model.
+    pub weight: f64,
+    pub probability: f64,
+    /// `gongrong_link::Explanation`, serialised: levels fired with their weights.
+    pub explanation: serde_json::Value,
+}
+
+/// One line of the review queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewPairSummary {
+    pub id: i64,
+    pub left_name: String,
+    pub right_name: String,
+    pub left_register: Register,
+    pub right_register: Register,
+    pub village: RegionCode,
+    pub village_name: String,
+    pub weight: f64,
+    pub probability: f64,
+    pub decision: Option<ReviewDecision>,
+}
+
+/// A pair with both full source rows, for the side-by-side page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewPair {
+    pub id: i64,
+    /// Both staged rows, `raw` included.
+    pub left: StagedRecord,
+    pub right: StagedRecord,
+    pub weight: f64,
+    pub probability: f64,
+    pub explanation: serde_json::Value,
+    pub decision: Option<ReviewDecision>,
+}
+
 // ---------- audit ----------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
