@@ -67,7 +67,7 @@ pub struct Unified {
     pub duplicate_rows: Vec<i64>,
 }
 
-/// Builds the first unified registry from staged rows by exact ID-number equality.
+/// Builds the unified registry from staged rows by exact ID-number equality.
 ///
 /// - Rows with an equal (converted) ID number are one person. Optional attributes come from the
 ///   most recent row (highest staging id) that states them; name and village prefer the poverty
@@ -81,19 +81,188 @@ pub struct Unified {
 ///   first row (poverty first, then staging order) stating it with a start date; if no row dates
 ///   it, from the first row stating it, valid from `as_of` (the registry's build date stands in
 ///   for the unknown start).
-/// - A row repeating an ID number already seen in the same register household is a duplicate:
+/// - A row repeating a person already seen in the same register household is a duplicate:
 ///   listed in [`Unified::duplicate_rows`], still counted among the person's sources.
+/// - Rows whose ID number fails its check ([`id_checksum_failed`]) are left out: only linkage
+///   ([`from_clusters`]) can tell whose they are.
 ///
 /// Output order is deterministic: persons by ID number, households by their first register key
-/// (poverty keys before dibao keys), members by relation then ID number, identities by kind.
+/// (poverty keys before dibao keys), members by relation then person, identities by kind.
 pub fn exact_id(records: &[StagedRecord], as_of: NaiveDate) -> Unified {
+    let mut by_id: BTreeMap<IdNumber, Vec<&StagedRecord>> = BTreeMap::new();
+    for r in records.iter().filter(|r| !id_checksum_failed(&r.record)) {
+        by_id.entry(r.record.id_number).or_default().push(r);
+    }
+    assemble(by_id.into_values().collect(), as_of)
+}
+
+/// Whether the row's ID number, as written, fails its check: such a row is staged only for
+/// linkage, with a provisional `id_number`.
+pub fn id_checksum_failed(record: &RegisterRecord) -> bool {
+    IdNumber::parse(&record.id_number_raw).is_err()
+}
+
+/// The unified registry built from a person clustering instead of ID equality.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusteredBuild {
+    pub unified: Unified,
+    /// Staging ids of rows left out of the registry: rows whose ID number fails its check and
+    /// that are linked to no row with a valid ID number.
+    pub unlinked: Vec<i64>,
+    /// Reviewer decisions that could not be honoured: a non-match between rows with one and the
+    /// same valid ID number (such rows are always one person). `(left, right)` staging ids.
+    pub unresolved: Vec<(i64, i64)>,
+}
+
+/// Builds the unified registry from `records` and a person clustering (`cluster_of[i]` is the
+/// person of `records[i]`, e.g. `gongrong_link::Linkage::cluster_of`), honouring reviewer
+/// decisions `(left staging id, right staging id, same person?)`.
+///
+/// Persons are the clusters, adjusted in this order:
+/// 1. rows with one and the same valid ID number are one person (the registry holds each ID
+///    number once), and a decision "same person" joins the two rows' persons (must-link);
+/// 2. a decision "different persons" (cannot-link) on two rows of one person splits off the
+///    right row's *atom* — the rows of that person sharing its valid ID number or joined to it
+///    by a "same person" decision (a row whose ID fails its check is an atom of its own) — as a
+///    person of its own; if the atom holds the left row too, the decision is `unresolved`;
+/// 3. a person's ID number is that of its preferred valid row (poverty register first, most
+///    recent); rows whose ID fails its check take it (and the sex and birth date it encodes);
+///    a person with no valid row is left out and its rows listed in `unlinked`.
+///
+/// Everything else (attribute merging, households by union-find, identities, duplicates, output
+/// order) is as in [`exact_id`]; with a clustering by ID number the two give the same registry.
+pub fn from_clusters(
+    records: &[StagedRecord],
+    cluster_of: &[u32],
+    decisions: &[(i64, i64, bool)],
+    as_of: NaiveDate,
+) -> ClusteredBuild {
+    let n = records.len();
+    let index: HashMap<i64, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.staging_id, i))
+        .collect();
+    let flagged: Vec<bool> = records
+        .iter()
+        .map(|r| id_checksum_failed(&r.record))
+        .collect();
+    // Atoms: same valid ID number, joined by "same person" decisions.
+    let mut atoms = UnionFind::new(n);
+    let mut by_id: HashMap<IdNumber, usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if !flagged[i] {
+            let first = *by_id.entry(r.record.id_number).or_insert(i);
+            atoms.union(first, i);
+        }
+    }
+    let pair = |&(l, r, same): &(i64, i64, bool)| Some((*index.get(&l)?, *index.get(&r)?, same));
+    let decided: Vec<(usize, usize, bool)> = decisions.iter().filter_map(pair).collect();
+    for &(a, b, same) in &decided {
+        if same {
+            atoms.union(a, b);
+        }
+    }
+    // Persons: the clusters joined by atoms.
+    let mut persons = UnionFind::new(n);
+    let mut first_of: HashMap<u32, usize> = HashMap::new();
+    for i in 0..n {
+        let c = cluster_of.get(i).copied().unwrap_or(u32::MAX - i as u32);
+        let first = *first_of.entry(c).or_insert(i);
+        persons.union(first, i);
+        persons.union(atoms.find(i), i);
+    }
+    let mut label: Vec<usize> = (0..n).map(|i| persons.find(i)).collect();
+    let mut unresolved = Vec::new();
+    let mut fresh = n;
+    for &(a, b, same) in &decided {
+        if same || label[a] != label[b] {
+            continue;
+        }
+        let atom = atoms.find(b);
+        if atoms.find(a) == atom {
+            unresolved.push((records[a].staging_id, records[b].staging_id));
+            continue;
+        }
+        let from = label[b];
+        for (j, l) in label.iter_mut().enumerate() {
+            if *l == from && atoms.find(j) == atom {
+                *l = fresh;
+            }
+        }
+        fresh += 1;
+    }
+    // Groups in record order; ID numbers from valid rows.
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, &l) in label.iter().enumerate() {
+        groups.entry(l).or_default().push(i);
+    }
+    let mut rewritten: Vec<Vec<StagedRecord>> = Vec::new();
+    let mut unlinked = Vec::new();
+    for members in groups.into_values() {
+        let valid = members
+            .iter()
+            .filter(|&&i| !flagged[i])
+            .map(|&i| &records[i])
+            .max_by_key(|r| (r.record.register == Register::Poverty, r.staging_id));
+        let Some(valid) = valid else {
+            unlinked.extend(members.iter().map(|&i| records[i].staging_id));
+            continue;
+        };
+        let id = valid.record.id_number;
+        rewritten.push(
+            members
+                .iter()
+                .map(|&i| {
+                    let mut r = records[i].clone();
+                    if flagged[i] {
+                        r.record.id_number = id;
+                        r.record.sex = id.sex();
+                        r.record.birth_date = id.birth_date();
+                    }
+                    r
+                })
+                .collect(),
+        );
+    }
+    unlinked.sort_unstable();
+    let groups = rewritten.iter().map(|g| g.iter().collect()).collect();
+    ClusteredBuild {
+        unified: assemble(groups, as_of),
+        unlinked,
+        unresolved,
+    }
+}
+
+/// The registry from persons given as groups of rows (each group non-empty).
+fn assemble(groups: Vec<Vec<&StagedRecord>>, as_of: NaiveDate) -> Unified {
+    // Persons sorted by ID number (then sources, for ties after must-links).
+    let mut persons: Vec<(UnifiedPerson, Vec<&StagedRecord>)> = groups
+        .into_iter()
+        .filter_map(|mut g| {
+            g.sort_by_key(|r| (r.record.register, r.staging_id));
+            merge_person(&g).map(|p| (p, g))
+        })
+        .collect();
+    persons.sort_by(|a, b| {
+        (a.0.person.id_number, &a.0.sources).cmp(&(b.0.person.id_number, &b.0.sources))
+    });
+    let mut person_of: HashMap<i64, usize> = HashMap::new();
+    for (p, (_, rows)) in persons.iter().enumerate() {
+        for r in rows {
+            person_of.insert(r.staging_id, p);
+        }
+    }
     // Rows in a canonical order: poverty first, then staging order.
-    let mut rows: Vec<&StagedRecord> = records.iter().collect();
+    let mut rows: Vec<&StagedRecord> = persons
+        .iter()
+        .flat_map(|(_, g)| g.iter().copied())
+        .collect();
     rows.sort_by_key(|r| (r.record.register, r.staging_id));
 
     // Household nodes and duplicate rows.
     let mut nodes: BTreeMap<NodeKey, usize> = BTreeMap::new();
-    let mut seen: HashSet<(Register, &str, IdNumber)> = HashSet::new();
+    let mut seen: HashSet<(Register, &str, usize)> = HashSet::new();
     let mut duplicate_rows = Vec::new();
     for r in &rows {
         let rec = &r.record;
@@ -101,17 +270,12 @@ pub fn exact_id(records: &[StagedRecord], as_of: NaiveDate) -> Unified {
         nodes
             .entry((rec.register, rec.household_key.as_str()))
             .or_insert(next);
-        if !seen.insert((rec.register, rec.household_key.as_str(), rec.id_number)) {
+        let person = person_of.get(&r.staging_id).copied().unwrap_or(usize::MAX);
+        if !seen.insert((rec.register, rec.household_key.as_str(), person)) {
             duplicate_rows.push(r.staging_id);
         }
     }
     duplicate_rows.sort_unstable();
-
-    // Persons: rows grouped by ID number (BTreeMap: sorted by ID number).
-    let mut by_id: BTreeMap<IdNumber, Vec<&StagedRecord>> = BTreeMap::new();
-    for r in &rows {
-        by_id.entry(r.record.id_number).or_default().push(r);
-    }
 
     // Union-find over household nodes, joined by persons.
     let mut uf = UnionFind::new(nodes.len());
@@ -121,21 +285,12 @@ pub fn exact_id(records: &[StagedRecord], as_of: NaiveDate) -> Unified {
             .copied()
             .unwrap_or(0)
     };
-    for person_rows in by_id.values() {
+    for (_, person_rows) in &persons {
         if let Some((first, rest)) = person_rows.split_first() {
             let a = node_of(&first.record);
             for r in rest {
                 uf.union(a, node_of(&r.record));
             }
-        }
-    }
-
-    let mut persons = Vec::with_capacity(by_id.len());
-    let mut person_index: HashMap<IdNumber, usize> = HashMap::with_capacity(by_id.len());
-    for (id, person_rows) in &by_id {
-        if let Some(person) = merge_person(person_rows) {
-            person_index.insert(*id, persons.len());
-            persons.push(person);
         }
     }
 
@@ -159,11 +314,11 @@ pub fn exact_id(records: &[StagedRecord], as_of: NaiveDate) -> Unified {
 
     let households = ordered
         .into_iter()
-        .filter_map(|(keys, hh_rows)| build_household(&keys, &hh_rows, &person_index, as_of))
+        .filter_map(|(keys, hh_rows)| build_household(&keys, &hh_rows, &person_of, as_of))
         .collect();
 
     Unified {
-        persons,
+        persons: persons.into_iter().map(|(p, _)| p).collect(),
         households,
         duplicate_rows,
     }
@@ -218,7 +373,7 @@ fn merge_person(rows: &[&StagedRecord]) -> Option<UnifiedPerson> {
 fn build_household(
     keys: &[NodeKey],
     rows: &[&StagedRecord],
-    person_index: &HashMap<IdNumber, usize>,
+    person_of: &HashMap<i64, usize>,
     as_of: NaiveDate,
 ) -> Option<UnifiedHousehold> {
     let village = rows
@@ -230,11 +385,10 @@ fn build_household(
 
     // Members: one per person; the first row (poverty first) gives the relation.
     let mut members: Vec<UnifiedMember> = Vec::new();
-    let mut member_of: HashSet<IdNumber> = HashSet::new();
+    let mut member_of: HashSet<usize> = HashSet::new();
     for r in rows {
-        let id = r.record.id_number;
-        if let Some(&person) = person_index.get(&id)
-            && member_of.insert(id)
+        if let Some(&person) = person_of.get(&r.staging_id)
+            && member_of.insert(person)
         {
             members.push(UnifiedMember {
                 person,
@@ -557,5 +711,86 @@ mod tests {
         assert_eq!(u.households[0].village.as_str(), "370305100201");
         assert_eq!(u.households[0].members[0].relation, Relation::Head);
         assert!(exact_id(&[], as_of()) == Unified::default());
+    }
+
+    fn typo(mut r: RegisterRecord) -> RegisterRecord {
+        let first17 = &r.id_number.as_str()[..17];
+        let last = if r.id_number.as_str().ends_with('1') {
+            '2'
+        } else {
+            '1'
+        };
+        r.id_number_raw = format!("{first17}{last}");
+        assert!(id_checksum_failed(&r));
+        r
+    }
+
+    #[test]
+    fn clusters_by_id_give_the_exact_id_registry() {
+        let rows = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            rec(Register::Poverty, 2, "P1", b(), "李四"),
+            rec(Register::Dibao, 1, "D2", d(), "赵六"),
+            rec(Register::Dibao, 2, "D1", b(), "李四"),
+            rec(Register::Dibao, 3, "D1", c(), "王五"),
+            rec(Register::Dibao, 4, "D1", c(), "王五"),
+        ]);
+        let ids: Vec<IdNumber> = rows.iter().map(|r| r.record.id_number).collect();
+        let cluster_of: Vec<u32> = ids
+            .iter()
+            .map(|id| ids.iter().position(|x| x == id).unwrap() as u32)
+            .collect();
+        let built = from_clusters(&rows, &cluster_of, &[], as_of());
+        assert_eq!(built.unified, exact_id(&rows, as_of()));
+        assert!(built.unlinked.is_empty() && built.unresolved.is_empty());
+    }
+
+    #[test]
+    fn typo_rows_join_their_person_or_are_left_out() {
+        // Poverty row of A has a typo'd ID; linkage put it with A's dibao row (cluster 0).
+        let rows = staged(vec![
+            typo(rec(Register::Poverty, 1, "P1", a(), "张三")),
+            rec(Register::Dibao, 1, "D1", a(), "张三"),
+            typo(rec(Register::Dibao, 2, "D2", d(), "赵六")),
+        ]);
+        assert!(exact_id(&rows, as_of()).persons.len() == 1);
+        let built = from_clusters(&rows, &[0, 0, 1], &[], as_of());
+        let u = &built.unified;
+        assert_eq!(u.persons.len(), 1);
+        assert!(u.persons[0].in_poverty && u.persons[0].in_dibao);
+        assert_eq!(u.persons[0].person.id_number, a());
+        assert_eq!(u.persons[0].sources, vec![1, 2]);
+        assert_eq!(u.households.len(), 1, "P1 and D1 merge through A");
+        assert_eq!(built.unlinked, vec![3]);
+    }
+
+    #[test]
+    fn decisions_join_and_split_persons() {
+        let rows = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            typo(rec(Register::Dibao, 1, "D1", a(), "张三")),
+            rec(Register::Dibao, 2, "D2", d(), "赵六"),
+        ]);
+        // The linkage joined 1 and 2; a reviewer says they differ, and that 2 is 3.
+        let built = from_clusters(&rows, &[0, 0, 1], &[(1, 2, false), (2, 3, true)], as_of());
+        let u = &built.unified;
+        assert_eq!(u.persons.len(), 2);
+        let of = |s: i64| {
+            u.persons
+                .iter()
+                .position(|p| p.sources.contains(&s))
+                .unwrap()
+        };
+        assert_ne!(of(1), of(2));
+        assert_eq!(of(2), of(3));
+        assert_eq!(u.persons[of(2)].person.id_number, d());
+        // Rows with one valid ID number cannot be split.
+        let same = staged(vec![
+            rec(Register::Poverty, 1, "P1", a(), "张三"),
+            rec(Register::Dibao, 1, "D1", a(), "张三"),
+        ]);
+        let built = from_clusters(&same, &[0, 1], &[(1, 2, false)], as_of());
+        assert_eq!(built.unified.persons.len(), 1);
+        assert_eq!(built.unresolved, vec![(1, 2)]);
     }
 }

@@ -145,6 +145,9 @@ pub async fn import_register(
         if !chunk.rejects.is_empty() {
             writer.add_rejects(&chunk.rejects).await?;
         }
+        if !chunk.flagged.is_empty() {
+            writer.add_flagged_records(&chunk.flagged).await?;
+        }
         rejects.extend(chunk.rejects);
         report(&reader, false);
     }

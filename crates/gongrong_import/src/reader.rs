@@ -18,6 +18,9 @@ pub const CHUNK_ROWS: usize = 10_000;
 pub struct Chunk {
     pub records: Vec<RegisterRecord>,
     pub rejects: Vec<RejectRow>,
+    /// Rejected rows whose only problem is the ID number's check character, as records with a
+    /// provisional ID number (their reject rows are in `rejects`): staged flagged, for linkage.
+    pub flagged: Vec<RegisterRecord>,
 }
 
 /// Running counts.
@@ -153,15 +156,16 @@ impl<'a> RegisterReader<'a> {
             }
             rows += 1;
             self.stats.rows += 1;
-            match self.validator.validate(&row) {
+            match self.validator.validate_flagging(&row) {
                 Ok(record) => {
                     self.stats.accepted += 1;
                     chunk.records.push(record);
                 }
-                Err(rejects) => {
+                Err((rejects, flagged)) => {
                     self.stats.rejected_rows += 1;
                     self.stats.problems += rejects.len() as u64;
                     chunk.rejects.extend(rejects);
+                    chunk.flagged.extend(flagged.map(|r| *r));
                 }
             }
         }

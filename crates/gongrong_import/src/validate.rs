@@ -230,6 +230,17 @@ impl<'a> RowValidator<'a> {
 
     /// The record, or every problem of the row.
     pub fn validate(&self, row: &SourceRow) -> Result<RegisterRecord, Vec<RejectRow>> {
+        self.validate_flagging(row).map_err(|(rejects, _)| rejects)
+    }
+
+    /// Like [`RowValidator::validate`]; a row rejected only for its ID number's check character
+    /// also comes back as a record, with a provisional `id_number` (the first 17 characters and a
+    /// recomputed check character; `id_number_raw` keeps the number as written), so that the
+    /// import can stage it flagged for linkage. The row stays a reject.
+    pub fn validate_flagging(
+        &self,
+        row: &SourceRow,
+    ) -> Result<RegisterRecord, (Vec<RejectRow>, Option<Box<RegisterRecord>>)> {
         let mut c = Check {
             v: self,
             row,
@@ -241,9 +252,15 @@ impl<'a> RowValidator<'a> {
         let name = c.required(Field::Name).map(str::to_owned);
 
         let id_raw = c.required(Field::IdNumber);
+        let mut provisional = None;
         let id = id_raw.and_then(|raw| match IdNumber::parse(raw) {
             Ok(id) => Some(id),
             Err(e) => {
+                if matches!(e, gongrong_domain::IdNumberError::Checksum { .. }) {
+                    provisional = raw
+                        .get(..17)
+                        .and_then(|first17| IdNumber::from_first17(first17).ok());
+                }
                 let mut reason = e.to_string();
                 if c.issue(Field::IdNumber) == Some(CellIssue::ImpreciseNumber) {
                     reason.push_str(
@@ -318,7 +335,9 @@ impl<'a> RowValidator<'a> {
         let monthly_benefit = c.money(Field::MonthlyBenefit);
         let phone = c.value(Field::Phone).map(str::to_owned);
         let bank_account = c.value(Field::BankAccount).map(str::to_owned);
-        let death_date = c.death(id.map(|id| id.birth_date()).or(birth));
+        let death_date = c.death(id.or(provisional).map(|id| id.birth_date()).or(birth));
+        // Only the check character is wrong: the row is kept (flagged) with the provisional ID.
+        let flag = id.is_none() && provisional.is_some() && c.rejects.len() == 1;
 
         let (
             Some(household_key),
@@ -328,18 +347,26 @@ impl<'a> RowValidator<'a> {
             Some(relation),
             Some(village),
             Some(identity),
-        ) = (household_key, name, id, id_raw, relation, village, identity)
+        ) = (
+            household_key,
+            name,
+            id.or(provisional.filter(|_| flag)),
+            id_raw,
+            relation,
+            village,
+            identity,
+        )
         else {
             if c.rejects.is_empty() {
                 // Unreachable by construction: every missing required value was rejected.
                 c.reject_row("row", "a required value could not be read");
             }
-            return Err(c.rejects);
+            return Err((c.rejects, None));
         };
-        if !c.rejects.is_empty() {
-            return Err(c.rejects);
+        if !c.rejects.is_empty() && !flag {
+            return Err((c.rejects, None));
         }
-        Ok(RegisterRecord {
+        let record = RegisterRecord {
             register: self.register,
             row: row.number,
             household_key,
@@ -372,7 +399,12 @@ impl<'a> RowValidator<'a> {
                 .enumerate()
                 .map(|(i, h)| (h.clone(), row.cells.get(i).cloned().unwrap_or_default()))
                 .collect(),
-        })
+        };
+        if flag {
+            Err((c.rejects, Some(Box::new(record))))
+        } else {
+            Ok(record)
+        }
     }
 }
 

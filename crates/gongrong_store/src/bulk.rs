@@ -24,6 +24,7 @@ enum Column {
     Date(Vec<NaiveDate>),
     OptDate(Vec<Option<NaiveDate>>),
     Time(Vec<DateTime<Utc>>),
+    Float(Vec<f64>),
 }
 
 impl Column {
@@ -42,6 +43,7 @@ impl Column {
             Arg::Date(v) => Column::Date(one(v, capacity)),
             Arg::OptDate(v) => Column::OptDate(one(v, capacity)),
             Arg::Time(v) => Column::Time(one(v, capacity)),
+            Arg::Float(v) => Column::Float(one(v, capacity)),
         }
     }
 
@@ -55,6 +57,7 @@ impl Column {
             (Column::Date(c), Arg::Date(v)) => c.push(v),
             (Column::OptDate(c), Arg::OptDate(v)) => c.push(v),
             (Column::Time(c), Arg::Time(v)) => c.push(v),
+            (Column::Float(c), Arg::Float(v)) => c.push(v),
             (_, arg) => {
                 return Err(StoreError::Corrupt(format!(
                     "bulk column receives a value of another type: {arg:?}"
@@ -78,6 +81,7 @@ impl Column {
             Column::Date(c) => q.bind(c[i]),
             Column::OptDate(c) => q.bind(c[i]),
             Column::Time(c) => q.bind(c[i]),
+            Column::Float(c) => q.bind(c[i]),
         }
     }
 
@@ -96,6 +100,7 @@ impl Column {
             Column::Date(c) => q.bind(&c[from..to]),
             Column::OptDate(c) => q.bind(&c[from..to]),
             Column::Time(c) => q.bind(&c[from..to]),
+            Column::Float(c) => q.bind(&c[from..to]),
         }
     }
 }

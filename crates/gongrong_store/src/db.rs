@@ -248,6 +248,7 @@ pub(crate) enum Arg {
     Date(NaiveDate),
     OptDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
+    Float(f64),
 }
 
 macro_rules! arg_from {
@@ -260,7 +261,8 @@ macro_rules! arg_from {
     };
 }
 arg_from!(i64 => Int, Option<i64> => OptInt, String => Text, Option<String> => OptText,
-    bool => Bool, NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time);
+    bool => Bool, NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time,
+    f64 => Float);
 
 impl From<&str> for Arg {
     fn from(v: &str) -> Self {
@@ -289,6 +291,7 @@ fn sqlite_query<'q>(sql: &'q str, args: &'q [Arg]) -> Query<'q, Sqlite, SqliteAr
         Arg::Date(v) => q.bind(*v),
         Arg::OptDate(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
+        Arg::Float(v) => q.bind(*v),
     })
 }
 
@@ -302,6 +305,7 @@ fn pg_query<'q>(sql: &'q str, args: &'q [Arg]) -> Query<'q, Postgres, PgArgument
         Arg::Date(v) => q.bind(*v),
         Arg::OptDate(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
+        Arg::Float(v) => q.bind(*v),
     })
 }
 

@@ -20,6 +20,7 @@ const STAGING_COLUMNS: &[&str] = &[
     "village",
     "record",
     "raw",
+    "id_checksum_failed",
 ];
 const REJECT_COLUMNS: &[&str] = &["batch_id", "file", "row_no", "field", "value", "reason"];
 /// Staged rows read per query when listing them all.
@@ -63,7 +64,13 @@ pub(crate) async fn begin(db: &Db, batch: NewBatch) -> Result<ImportWriter> {
 }
 
 impl ImportWriter {
-    pub(crate) async fn write_records(&mut self, records: &[RegisterRecord]) -> Result<()> {
+    /// Stages accepted rows (`flagged = false`, counted as accepted) or rows whose only problem
+    /// is the ID number's check character (`flagged = true`, not counted: they are rejects).
+    pub(crate) async fn write_records(
+        &mut self,
+        records: &[RegisterRecord],
+        flagged: bool,
+    ) -> Result<()> {
         let mut bulk = Bulk::new("staging_records", STAGING_COLUMNS).with_capacity(records.len());
         for r in records {
             let (record, raw) = split_raw(r)?;
@@ -77,10 +84,13 @@ impl ImportWriter {
                 r.village.as_str().into(),
                 record.into(),
                 raw.into(),
+                flagged.into(),
             ])?;
         }
         bulk.flush(&mut self.tx.conn()).await?;
-        self.accepted += records.len() as u64;
+        if !flagged {
+            self.accepted += records.len() as u64;
+        }
         Ok(())
     }
 
@@ -207,13 +217,45 @@ pub(crate) async fn rejects(db: &Db, batch_id: i64) -> Result<Vec<RejectRow>> {
         .collect()
 }
 
-/// Every staged row in (batch, row) order, read in pages; `with_raw = false` leaves each
-/// record's `raw` empty (what linkage needs, at a fraction of the memory).
-pub(crate) async fn staged_records(db: &Db, with_raw: bool) -> Result<Vec<StagedRecord>> {
+/// One staged row (accepted or flagged), `raw` included.
+pub(crate) async fn staged_record(db: &Db, id: i64) -> Result<Option<StagedRecord>> {
+    let row = db
+        .fetch_optional(
+            "SELECT id, batch_id, row_no, record, raw FROM staging_records WHERE id = $1",
+            vec![id.into()],
+        )
+        .await?;
+    row.as_ref().map(decode_staged).transpose()
+}
+
+fn decode_staged(row: &Row) -> Result<StagedRecord> {
+    let staging_id: i64 = row.get(0)?;
+    let mut record: RegisterRecord = codec::json(row, 3, "staged record")?;
+    if let Some(raw) = row.get::<Option<String>>(4)? {
+        record.raw = serde_json::from_str(&raw)
+            .map_err(|e| StoreError::Corrupt(format!("raw row {staging_id}: {e}")))?;
+    }
+    Ok(StagedRecord {
+        staging_id,
+        batch_id: row.get(1)?,
+        record,
+    })
+}
+
+/// Every staged row (accepted ones, or with `flagged` the rows staged only for linkage because
+/// their ID number fails its check) in (batch, row) order, read in pages; `with_raw = false`
+/// leaves each record's `raw` empty (what linkage needs, at a fraction of the memory).
+pub(crate) async fn staged_records(
+    db: &Db,
+    with_raw: bool,
+    flagged: bool,
+) -> Result<Vec<StagedRecord>> {
     let raw_column = if with_raw { "raw" } else { "NULL" };
+    let flag = if flagged { "" } else { "NOT " };
     let sql = format!(
         "SELECT id, batch_id, row_no, record, {raw_column} FROM staging_records \
-         WHERE (batch_id, row_no, id) > ($1, $2, $3) ORDER BY batch_id, row_no, id LIMIT $4"
+         WHERE {flag}id_checksum_failed AND (batch_id, row_no, id) > ($1, $2, $3) \
+         ORDER BY batch_id, row_no, id LIMIT $4"
     );
     let mut conn = db.acquire().await?;
     let mut out = Vec::new();
@@ -222,19 +264,9 @@ pub(crate) async fn staged_records(db: &Db, with_raw: bool) -> Result<Vec<Staged
         let args: Vec<Arg> = vec![after.0.into(), after.1.into(), after.2.into(), PAGE.into()];
         let rows = conn.conn().fetch_all(&sql, args).await?;
         for row in &rows {
-            let staging_id: i64 = row.get(0)?;
-            let batch_id: i64 = row.get(1)?;
-            let mut record: RegisterRecord = codec::json(row, 3, "staged record")?;
-            if let Some(raw) = row.get::<Option<String>>(4)? {
-                record.raw = serde_json::from_str(&raw)
-                    .map_err(|e| StoreError::Corrupt(format!("raw row {staging_id}: {e}")))?;
-            }
-            after = (batch_id, row.get(2)?, staging_id);
-            out.push(StagedRecord {
-                staging_id,
-                batch_id,
-                record,
-            });
+            let staged = decode_staged(row)?;
+            after = (staged.batch_id, row.get(2)?, staged.staging_id);
+            out.push(staged);
         }
         if (rows.len() as i64) < PAGE {
             return Ok(out);

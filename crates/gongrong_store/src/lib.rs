@@ -12,6 +12,7 @@ mod db;
 mod import;
 mod regions;
 mod registry;
+mod review;
 mod users;
 mod views;
 
@@ -306,6 +307,28 @@ pub struct ReviewPair {
     pub decision: Option<ReviewDecision>,
 }
 
+/// One `gongrong reconcile` run, as logged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewReconcileRun {
+    pub run_at: DateTime<Utc>,
+    /// SHA-256 of the linkage configuration (TOML as read).
+    pub config_sha256: String,
+    /// SHA-256 over the staged rows' ids, the decisions and the configuration: equal digests mean
+    /// equal input.
+    pub input_sha256: String,
+    /// The run's figures (persons, households, pairs, …) as JSON.
+    pub stats: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileRun {
+    pub id: i64,
+    pub run_at: DateTime<Utc>,
+    pub config_sha256: String,
+    pub input_sha256: String,
+    pub stats: serde_json::Value,
+}
+
 // ---------- audit ----------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -382,13 +405,22 @@ impl Store {
         import::rejects(&self.db, batch_id).await
     }
     /// Every staged row of every batch, in (batch, row) order.
+    /// Rows staged only for linkage (their ID number fails its check character, so the import
+    /// rejected them) are not included: see [`Store::flagged_records`].
     pub async fn staged_records(&self) -> Result<Vec<StagedRecord>> {
-        import::staged_records(&self.db, true).await
+        import::staged_records(&self.db, true, false).await
     }
     /// Like [`Store::staged_records`] with every `raw` left empty: what building the registry
     /// needs, at a fraction of the memory for a million rows.
     pub async fn staged_records_without_raw(&self) -> Result<Vec<StagedRecord>> {
-        import::staged_records(&self.db, false).await
+        import::staged_records(&self.db, false, false).await
+    }
+    /// Rows whose only problem is the ID number's check character, staged (besides their reject
+    /// rows) so that reconciliation can link them: `id_number_raw` is the number as written,
+    /// `id_number` a provisional one (first 17 characters, check character recomputed). `raw`
+    /// is left empty. In (batch, row) order.
+    pub async fn flagged_records(&self) -> Result<Vec<StagedRecord>> {
+        import::staged_records(&self.db, false, true).await
     }
 
     // -- registry --
@@ -414,6 +446,56 @@ impl Store {
     /// for [`Scope::All`], the towns of the stored villages. `total.name` is the scope's name.
     pub async fn dashboard(&self, scope: &Scope) -> Result<Dashboard> {
         dashboard::dashboard(&self.db, scope).await
+    }
+
+    // -- reconciliation: clerical review --
+    /// Replaces the undecided pairs with `pairs` and keeps decided ones (pairs are keyed by
+    /// `(left_staging_id, right_staging_id)`, smaller first; a re-proposed pair keeps its id and
+    /// decision, with its scores updated). Returns how many pairs were new to the queue.
+    pub async fn replace_review_queue(
+        &self,
+        pairs: &[NewReviewPair],
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        review::replace_queue(&self.db, pairs, at).await
+    }
+    /// A page of the queue: pairs whose two rows both lie in `scope`, by weight descending
+    /// (most likely first), then id; with the number of such pairs. A `page_size` of 0 means
+    /// [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
+    pub async fn review_queue(
+        &self,
+        scope: &Scope,
+        filter: ReviewFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<(Vec<ReviewPairSummary>, u64)> {
+        review::queue(&self.db, scope, filter, page, page_size).await
+    }
+    /// `None` when the pair does not exist or one of its rows lies outside `scope`.
+    pub async fn review_pair(&self, scope: &Scope, id: i64) -> Result<Option<ReviewPair>> {
+        review::pair(&self.db, scope, id).await
+    }
+    /// Records (or overwrites) the decision; `false` when the pair does not exist or lies outside
+    /// `scope`. Auditing is the caller's.
+    pub async fn decide_review(
+        &self,
+        scope: &Scope,
+        id: i64,
+        decision: &ReviewDecision,
+    ) -> Result<bool> {
+        review::decide(&self.db, scope, id, decision).await
+    }
+    /// Every decided pair: `(left_staging_id, right_staging_id, verdict)`, ordered by the key.
+    pub async fn review_decisions(&self) -> Result<Vec<(i64, i64, ReviewVerdict)>> {
+        review::decisions(&self.db).await
+    }
+    /// Logs a reconcile run; returns its id.
+    pub async fn record_reconcile_run(&self, run: &NewReconcileRun) -> Result<i64> {
+        review::record_run(&self.db, run).await
+    }
+    /// The newest `limit` runs, newest first.
+    pub async fn reconcile_runs(&self, limit: u32) -> Result<Vec<ReconcileRun>> {
+        review::runs(&self.db, limit).await
     }
 
     // -- users and sessions --
@@ -465,7 +547,13 @@ impl ImportWriter {
         self.id
     }
     pub async fn add_records(&mut self, records: &[RegisterRecord]) -> Result<()> {
-        self.write_records(records).await
+        self.write_records(records, false).await
+    }
+    /// Stages rows that were rejected only for their ID number's check character (their reject
+    /// rows are added with [`ImportWriter::add_rejects`] as usual), so that reconciliation can
+    /// link them. They do not count as accepted.
+    pub async fn add_flagged_records(&mut self, records: &[RegisterRecord]) -> Result<()> {
+        self.write_records(records, true).await
     }
     pub async fn add_rejects(&mut self, rejects: &[RejectRow]) -> Result<()> {
         self.write_rejects(rejects).await

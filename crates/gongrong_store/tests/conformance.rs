@@ -9,7 +9,10 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gongrong_domain::codes::{Health, IdentityKind, Relation};
 use gongrong_domain::unify::{StagedRecord, exact_id};
 use gongrong_domain::{IdNumber, Region, RegionCode, Register, RegisterRecord, Role, Scope};
-use gongrong_store::{AuditEvent, NewBatch, NewUser, RejectRow, SearchQuery, Store, StoreError};
+use gongrong_store::{
+    AuditEvent, NewBatch, NewReconcileRun, NewReviewPair, NewUser, RejectRow, ReviewDecision,
+    ReviewFilter, ReviewPairSummary, ReviewVerdict, SearchQuery, Store, StoreError,
+};
 
 #[tokio::test]
 async fn sqlite() {
@@ -302,6 +305,7 @@ async fn story(store: &Store) {
     let batch_ids = import(store, &p).await;
     let staged = staging(store, &p, batch_ids).await;
     registry(store, &staged).await;
+    review(store, &staged).await;
     search(store, &p).await;
     household(store, &p).await;
     dashboard(store).await;
@@ -406,6 +410,19 @@ async fn import(store: &Store, p: &[Person; 7]) -> (i64, i64) {
         .await
         .unwrap();
     w.add_records(&dibao_rows(p)).await.unwrap();
+    // A row rejected only for its ID's check character is staged for linkage, flagged.
+    let mut typo = dibao_rows(p).pop().unwrap();
+    typo.row = 7;
+    let wrong = if p[6].id.as_str().ends_with('1') {
+        '2'
+    } else {
+        '1'
+    };
+    typo.id_number_raw = format!("{}{wrong}", &p[6].id.as_str()[..17]);
+    assert!(IdNumber::parse(&typo.id_number_raw).is_err());
+    w.add_flagged_records(std::slice::from_ref(&typo))
+        .await
+        .unwrap();
     let dibao = w.commit().await.unwrap();
     assert_eq!((dibao.accepted, dibao.rejected), (6, 0));
     assert!(store.rejects(dibao.id).await.unwrap().is_empty());
@@ -463,6 +480,161 @@ async fn registry(store: &Store, staged: &[StagedRecord]) {
     assert_eq!(
         store.dashboard(&Scope::All).await.unwrap().built_at,
         Some(t(10))
+    );
+}
+
+fn pair(left: &StagedRecord, right: &StagedRecord, weight: f64) -> NewReviewPair {
+    NewReviewPair {
+        left_staging_id: left.staging_id,
+        right_staging_id: right.staging_id,
+        weight,
+        probability: 1.0 / (1.0 + (-weight).exp2()),
+        explanation: serde_json::json!({ "weight": weight, "terms": [] }),
+    }
+}
+
+fn decided(verdict: ReviewVerdict, h: u32) -> ReviewDecision {
+    ReviewDecision {
+        verdict,
+        decided_by: "minzheng".into(),
+        decided_at: t(h),
+        note: format!("checked at {h}"),
+    }
+}
+
+async fn review(store: &Store, s: &[StagedRecord]) {
+    // Flagged rows are apart from the accepted ones.
+    let flagged = store.flagged_records().await.unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].record.row, 7);
+    assert!(flagged[0].staging_id > s[10].staging_id);
+    assert!(IdNumber::parse(&flagged[0].record.id_number_raw).is_err());
+
+    // s: poverty [A V1, B V1, C V1, C V1, F V3], dibao [A V1, B V1, D V2, E V2, F V3, G V3].
+    let town = Scope::Within(code(TOWN_QIDU));
+    let v1 = Scope::Within(code(V1));
+    let v3 = Scope::Within(code(V3));
+    let c_d = pair(&s[2], &s[7], 3.0); // both in 齐都镇 (V1, V2)
+    let f_g = pair(&s[4], &s[10], 5.0); // V3
+    let a_a = pair(&s[5], &s[0], 1.0); // given larger first: stored smaller first
+    let queued = [c_d.clone(), f_g.clone(), a_a.clone(), a_a.clone()];
+    assert_eq!(store.replace_review_queue(&queued, t(11)).await.unwrap(), 3);
+    let (all, total) = store
+        .review_queue(&Scope::All, ReviewFilter::Pending, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 3);
+    let weights: Vec<f64> = all.iter().map(|p| p.weight).collect();
+    assert_eq!(weights, [5.0, 3.0, 1.0], "most likely first");
+    let (id_fg, id_cd, id_aa) = (all[0].id, all[1].id, all[2].id);
+    assert_eq!(
+        (all[1].left_name.as_str(), all[1].right_name.as_str()),
+        ("王五", "赵六")
+    );
+    assert_eq!(
+        (all[1].left_register, all[1].right_register),
+        (Register::Poverty, Register::Dibao)
+    );
+    assert_eq!(all[1].village, code(V1));
+    assert_eq!(all[1].village_name, "东关新村");
+    assert!(all.iter().all(|p| p.decision.is_none()));
+    let ids = |page: &[ReviewPairSummary]| page.iter().map(|p| p.id).collect::<Vec<_>>();
+    let in_scope = |scope: Scope| async move {
+        let (page, total) = store
+            .review_queue(&scope, ReviewFilter::All, 0, 50)
+            .await
+            .unwrap();
+        assert_eq!(total, page.len() as u64);
+        page
+    };
+    assert_eq!(ids(&in_scope(town).await), [id_cd, id_aa]);
+    assert_eq!(
+        ids(&in_scope(v1).await),
+        [id_aa],
+        "V2 row of C–D is outside V1"
+    );
+    assert_eq!(ids(&in_scope(v3).await), [id_fg]);
+    let (second, total) = store
+        .review_queue(&Scope::All, ReviewFilter::All, 1, 1)
+        .await
+        .unwrap();
+    assert_eq!((ids(&second), total), (vec![id_cd], 3));
+
+    // The side-by-side pair, within scope only.
+    assert!(store.review_pair(&v1, id_cd).await.unwrap().is_none());
+    assert!(store.review_pair(&town, 9_999).await.unwrap().is_none());
+    let full = store.review_pair(&town, id_cd).await.unwrap().unwrap();
+    assert_eq!(full.left, s[2]);
+    assert_eq!(full.right.staging_id, s[7].staging_id);
+    assert!(!full.right.record.raw.is_empty());
+    assert_eq!(full.explanation, c_d.explanation);
+    assert_eq!((full.weight, full.decision), (3.0, None));
+    let aa = store.review_pair(&v1, id_aa).await.unwrap().unwrap();
+    assert_eq!(
+        (aa.left.staging_id, aa.right.staging_id),
+        (s[0].staging_id, s[5].staging_id)
+    );
+
+    // Decisions: scoped, overwritable, listed.
+    let no = decided(ReviewVerdict::NonMatch, 12);
+    assert!(!store.decide_review(&v1, id_cd, &no).await.unwrap());
+    assert!(!store.decide_review(&Scope::All, 9_999, &no).await.unwrap());
+    assert!(store.review_decisions().await.unwrap().is_empty());
+    assert!(store.decide_review(&town, id_cd, &no).await.unwrap());
+    assert_eq!(
+        store.review_decisions().await.unwrap(),
+        [(s[2].staging_id, s[7].staging_id, ReviewVerdict::NonMatch)]
+    );
+    let yes = decided(ReviewVerdict::Match, 13);
+    assert!(store.decide_review(&town, id_cd, &yes).await.unwrap());
+    let full = store.review_pair(&town, id_cd).await.unwrap().unwrap();
+    assert_eq!(full.decision, Some(yes.clone()));
+    assert_eq!(
+        store.review_decisions().await.unwrap(),
+        [(s[2].staging_id, s[7].staging_id, ReviewVerdict::Match)]
+    );
+
+    // A new run: the decided pair stays (even unproposed), a re-proposed pair keeps its id,
+    // pending pairs no longer proposed go.
+    let f_g2 = pair(&s[4], &s[10], 4.5);
+    assert_eq!(store.replace_review_queue(&[f_g2], t(14)).await.unwrap(), 0);
+    let (after, total) = store
+        .review_queue(&Scope::All, ReviewFilter::All, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!((ids(&after), total), (vec![id_fg, id_cd], 2));
+    assert_eq!(after[0].weight, 4.5);
+    assert_eq!(after[1].decision, Some(yes));
+    let (pending, _) = store
+        .review_queue(&Scope::All, ReviewFilter::Pending, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(ids(&pending), [id_fg]);
+    let (done, _) = store
+        .review_queue(&Scope::All, ReviewFilter::Decided, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(ids(&done), [id_cd]);
+    // Re-proposing the decided pair keeps its decision.
+    store
+        .replace_review_queue(&[c_d.clone(), pair(&s[4], &s[10], 4.5)], t(15))
+        .await
+        .unwrap();
+    assert_eq!(store.review_decisions().await.unwrap().len(), 1);
+
+    // The run log.
+    let run = NewReconcileRun {
+        run_at: t(16),
+        config_sha256: "c".repeat(64),
+        input_sha256: "i".repeat(64),
+        stats: serde_json::json!({ "persons": 7 }),
+    };
+    let id = store.record_reconcile_run(&run).await.unwrap();
+    let runs = store.reconcile_runs(5).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].id, runs[0].run_at, &runs[0].stats),
+        (id, t(16), &run.stats)
     );
 }
 
