@@ -102,6 +102,16 @@ impl From<axum::extract::rejection::FormRejection> for WebError {
     }
 }
 
+impl From<axum::extract::rejection::JsonRejection> for WebError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::PayloadTooLarge
+        } else {
+            WebError::BadRequest(e.body_text())
+        }
+    }
+}
+
 impl From<gongrong_store::StoreError> for WebError {
     fn from(e: gongrong_store::StoreError) -> Self {
         WebError::Internal(format!("store: {e}"))

@@ -11,6 +11,8 @@
 //! - `GET /` (dashboard), `GET /search?q=&village=&page=`, `GET /households/{id}`
 //! - `GET /api/v1/search?q=&village=&page=&page_size=`, `GET /api/v1/households/{id}`,
 //!   `GET /api/v1/dashboard`
+//! - Clerical review: `GET /review?filter=pending|decided|all&page=`, `GET|POST /review/{id}`,
+//!   `GET /api/v1/review?filter=&page=`, `GET|POST /api/v1/review/{id}`
 
 mod api;
 mod chart;
@@ -19,6 +21,7 @@ mod error;
 pub mod i18n;
 mod pages;
 mod password;
+mod review;
 mod view;
 
 use axum::Router;
@@ -169,6 +172,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/households/{id}", get(api::household))
         .route("/api/v1/dashboard", get(api::dashboard))
+        .route("/review", get(review::queue_page))
+        .route(
+            "/review/{id}",
+            get(review::pair_page).post(review::decide_submit),
+        )
+        .route("/api/v1/review", get(api::review_queue))
+        .route(
+            "/api/v1/review/{id}",
+            get(api::review_pair).post(api::review_decide),
+        )
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -25,8 +25,10 @@ pub struct Layout {
     pub user: Option<HeaderUser>,
     /// The current path and query, URL-encoded, for the language switch's `next`.
     pub here_encoded: String,
-    /// Which top navigation entry is current ("dashboard", "search" or "").
+    /// Which top navigation entry is current ("dashboard", "search", "review" or "").
     pub nav: &'static str,
+    /// Whether the header links the clerical-review queue (roles that may open it).
+    pub review_nav: bool,
 }
 
 impl Layout {
@@ -44,6 +46,10 @@ impl Layout {
             here_encoded: serde_urlencoded::to_string([("next", ctx.here.as_str())])
                 .unwrap_or_default(),
             nav: "",
+            review_nav: ctx
+                .user
+                .as_ref()
+                .is_some_and(|u| crate::review::may_view(u.role)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! End to end in real headless Chromium (via chromedriver and WebDriver): sign in as a town
-//! caseworker, search for a name, open the household, see the member.
+//! caseworker, search for a name, open the household, see the member; then open the clerical-review
+//! queue, open a pair and decide "match".
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `apt-get install -y chromium
 //! chromium-driver`); without them the test fails and says so.
@@ -71,6 +72,7 @@ async fn shot(client: &fantoccini::Client, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn caseworker_finds_a_household_in_chromium() {
     let fx = fixture().await;
+    let pairs = crate::review::add_review_pairs(&fx.store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -197,6 +199,56 @@ async fn caseworker_finds_a_household_in_chromium() {
             "the switch comes back to the same page"
         );
         shot(&client, "household-en").await;
+
+        // The clerical-review queue: open the most likely pair and decide "match".
+        client
+            .find(Locator::Css("nav.main a[href='/review']"))
+            .await?
+            .click()
+            .await?;
+        let open = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css("a.open-pair"))
+            .await?;
+        shot(&client, "review-queue").await;
+        open.click().await?;
+        let note = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Id("note"))
+            .await?;
+        assert_eq!(
+            client.current_url().await?.path(),
+            format!("/review/{}", pairs.wang)
+        );
+        let mut names = Vec::new();
+        for cell in client
+            .find_all(Locator::Css("table.compare tr.differs th"))
+            .await?
+        {
+            names.push(cell.text().await?);
+        }
+        assert!(!names.is_empty(), "differences highlighted");
+        shot(&client, "review-pair").await;
+        note.send_keys("same person, checked").await?;
+        client
+            .find(Locator::Css("button.decide-match"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css("p.alert.saved"))
+            .await?;
+        let verdict = client
+            .find(Locator::Css(".current-decision .verdict"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(verdict, "Same person");
+        shot(&client, "review-decided").await;
         client
             .find(Locator::Css("form.signout button"))
             .await?
@@ -216,4 +268,13 @@ async fn caseworker_finds_a_household_in_chromium() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     result.unwrap();
+    let decisions = fx.store.review_decisions().await.unwrap();
+    assert_eq!(
+        decisions,
+        vec![(
+            pairs.wang_key.0,
+            pairs.wang_key.1,
+            gongrong_store::ReviewVerdict::Match
+        )]
+    );
 }

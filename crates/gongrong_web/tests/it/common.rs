@@ -53,7 +53,7 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
 }
 
-fn code(s: &str) -> RegionCode {
+pub fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
 
@@ -62,7 +62,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn record(
+pub fn record(
     register: Register,
     row: u64,
     key: &str,

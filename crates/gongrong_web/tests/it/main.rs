@@ -9,4 +9,5 @@ mod auth;
 mod browser;
 mod common;
 mod pages;
+mod review;
 mod scoping;
