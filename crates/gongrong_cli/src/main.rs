@@ -16,8 +16,9 @@ use std::path::PathBuf;
     about = "Gongrong (共融): integrated social assistance — one registry, one procedure, one policy catalogue"
 )]
 struct Cli {
-    /// Settings file (TOML: data_dir, database_url, listen).
-    #[arg(long, global = true, env = "GONGRONG_CONFIG")]
+    /// Settings file (TOML: data_dir, database_url, listen); before the subcommand (`reconcile`
+    /// and `link` take their own `--config`, the linkage configuration).
+    #[arg(long, env = "GONGRONG_CONFIG")]
     config: Option<PathBuf>,
     /// Data directory (SQLite database, generated files, reports). Default: ./gongrong-data
     #[arg(long, global = true)]
@@ -38,7 +39,13 @@ enum Command {
     Synth(commands::synth::Args),
     /// Import a village list or a legacy register into staging (validated, with a reject report).
     Import(commands::import::Args),
-    /// Build the unified registry from staging by exact ID-number match.
+    /// Build the unified registry from staging by linkage: persons across both registers (typo'd
+    /// IDs and name variants included), clerical-review queue, conflict and overlap reports.
+    Reconcile(commands::reconcile::Args),
+    /// Link any two files (e.g. a department feed against a register export): scored pairs with
+    /// an explanation per pair, persons, unusable rows.
+    Link(commands::link::Args),
+    /// Build the unified registry from staging by exact ID-number match only (no linkage).
     Build(commands::build::Args),
     /// Manage user accounts.
     #[command(subcommand)]
@@ -83,6 +90,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Command::Synth(a) => commands::synth::run(a),
             Command::Import(a) => commands::import::run(&settings, a).await,
+            Command::Reconcile(a) => commands::reconcile::run(&settings, a).await,
+            Command::Link(a) => commands::link::run(&settings, a),
             Command::Build(a) => commands::build::run(&settings, a).await,
             Command::User(c) => commands::user::run(&settings, c).await,
         }

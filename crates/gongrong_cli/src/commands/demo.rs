@@ -49,10 +49,19 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
     import("villages", "villages.csv").await?;
     import("poverty", "poverty_register.xlsx").await?;
     import("dibao", "dibao_register.csv").await?;
-    let stats = super::build::build(&store, SystemClock.today()).await?;
+    let reconciled = super::reconcile::reconcile(
+        &store,
+        None,
+        &settings.data_dir.join("reports/reconcile"),
+        SystemClock.today(),
+    )
+    .await?;
     println!(
-        "registry: {} persons in {} households",
-        stats.persons, stats.households
+        "registry (reconciled): {} persons in {} households; {} pairs await clerical review; reports in {}",
+        reconciled.persons,
+        reconciled.households,
+        reconciled.review_pending,
+        settings.data_dir.join("reports/reconcile").display()
     );
     let accounts = demo_accounts(&store).await?;
     println!("\nDemo accounts (password for all: {DEMO_PASSWORD}):");

@@ -1,6 +1,9 @@
 pub mod build;
 pub mod demo;
 pub mod import;
+pub mod link;
+pub mod reconcile;
+mod reports;
 pub mod serve;
 pub mod synth;
 pub mod user;

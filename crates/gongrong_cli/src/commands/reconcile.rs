@@ -1,0 +1,263 @@
+//! `gongrong reconcile`: the unified registry from staging by record linkage.
+//!
+//! Staged rows (accepted ones, and rows staged flagged because their ID number fails its check)
+//! become `gongrong_link::LinkRecord`s (source 0 = poverty, 1 = dibao; household = the register's
+//! household number; region = village; row = staging id) → `gongrong_link::link` → the review
+//! band goes to the clerical-review queue (decided pairs kept) → reviewer decisions constrain the
+//! clustering (`unify::from_clusters`) → the registry is replaced → reports. Every step is
+//! deterministic, so a re-run on the same data and decisions writes the same registry (same ids),
+//! queue and reports.
+
+use super::{SystemClock, audit, open_store};
+use crate::commands::link::load_config;
+use crate::config::Settings;
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use gongrong_domain::unify::{StagedRecord, from_clusters, id_checksum_failed};
+use gongrong_domain::{Clock, Register};
+use gongrong_link::LinkRecord;
+use gongrong_store::{NewReconcileRun, NewReviewPair, ReviewFilter, ReviewVerdict, Store};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Linkage configuration (TOML; its `[[source]]` tables are ignored: staging is source 0 =
+    /// poverty, 1 = dibao). Default: gongrong_link's link.default.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Report directory. Default: <data_dir>/reports/reconcile
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The date identities without a start date are taken to start from (default: today).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub staged_rows: usize,
+    pub flagged_rows: usize,
+    pub flagged_linked: usize,
+    pub persons: u64,
+    pub households: u64,
+    pub matched_pairs: usize,
+    pub review_pairs: usize,
+    pub review_pending: u64,
+    pub decisions: usize,
+    pub unresolved_decisions: usize,
+    pub unusable: usize,
+    pub unlinked: usize,
+    pub conflicts: usize,
+    pub duplicate_rows: usize,
+    pub household_differences: usize,
+    pub persons_both: u64,
+    pub persons_poverty_only: u64,
+    pub persons_dibao_only: u64,
+    pub households_both: u64,
+    pub households_poverty_only: u64,
+    pub households_dibao_only: u64,
+}
+
+pub async fn run(settings: &Settings, args: Args) -> Result<()> {
+    let store = open_store(settings).await?;
+    let as_of = args.as_of.unwrap_or_else(|| SystemClock.today());
+    let out = args
+        .out
+        .unwrap_or_else(|| settings.data_dir.join("reports/reconcile"));
+    let s = reconcile(&store, args.config.as_deref(), &out, as_of).await?;
+    println!(
+        "registry reconciled: {} persons in {} households ({} staged rows, {} with a failing ID check of which {} linked)",
+        s.persons, s.households, s.staged_rows, s.flagged_rows, s.flagged_linked
+    );
+    println!(
+        "persons: {} in both registers, {} poverty only, {} dibao only; households: {} both, {} poverty only, {} dibao only",
+        s.persons_both,
+        s.persons_poverty_only,
+        s.persons_dibao_only,
+        s.households_both,
+        s.households_poverty_only,
+        s.households_dibao_only
+    );
+    println!(
+        "linkage: {} matched pairs, {} for review ({} pending, {} decisions applied, {} unresolved); {} rows unusable, {} unlinked",
+        s.matched_pairs,
+        s.review_pairs,
+        s.review_pending,
+        s.decisions,
+        s.unresolved_decisions,
+        s.unusable,
+        s.unlinked
+    );
+    println!(
+        "reports in {}: {} field conflicts, {} duplicate rows, {} household composition differences",
+        out.display(),
+        s.conflicts,
+        s.duplicate_rows,
+        s.household_differences
+    );
+    Ok(())
+}
+
+fn link_record(r: &StagedRecord) -> LinkRecord {
+    let rec = &r.record;
+    let flagged = id_checksum_failed(rec);
+    LinkRecord {
+        source: match rec.register {
+            Register::Poverty => 0,
+            Register::Dibao => 1,
+        },
+        row: u64::try_from(r.staging_id).unwrap_or_default(),
+        household: Some(rec.household_key.clone()),
+        id_raw: Some(rec.id_number_raw.clone()).filter(|s| !s.trim().is_empty()),
+        name: rec.name.clone(),
+        // A flagged row's sex and birth date come from its doubtful number: no evidence.
+        birth_date: (!flagged).then_some(rec.birth_date),
+        sex: (!flagged).then_some(rec.sex),
+        region: Some(rec.village.as_str().to_owned()),
+    }
+}
+
+/// The whole reconciliation; reports go to `out`.
+pub async fn reconcile(
+    store: &Store,
+    config: Option<&std::path::Path>,
+    out: &std::path::Path,
+    as_of: NaiveDate,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let (mut link_config, config_text) = load_config(config)?;
+    // Staging defines the sources; a feed's column mappings do not apply.
+    if link_config.sources.len() != 2 {
+        link_config.sources = gongrong_link::LinkConfig::registers()?.sources;
+    }
+    let mut records = store.staged_records_without_raw().await?;
+    anyhow::ensure!(
+        !records.is_empty(),
+        "staging is empty: import the registers first (gongrong import …)"
+    );
+    let staged_rows = records.len();
+    let flagged = store.flagged_records().await?;
+    let flagged_rows = flagged.len();
+    records.extend(flagged);
+    records.sort_by_key(|r| r.staging_id);
+
+    let link_records: Vec<LinkRecord> = records.iter().map(link_record).collect();
+    let linkage = gongrong_link::link(&link_records, &link_config).context("linking staging")?;
+
+    let now = SystemClock.now();
+    let queue: Vec<NewReviewPair> = linkage
+        .review()
+        .filter_map(|p| {
+            let (a, b) = (records.get(p.a as usize)?, records.get(p.b as usize)?);
+            // Two rows with the same valid ID number are one person by rule (the registry keys
+            // persons by ID): nothing for a reviewer to decide.
+            let same_valid_id = a.record.id_number == b.record.id_number
+                && !id_checksum_failed(&a.record)
+                && !id_checksum_failed(&b.record);
+            if same_valid_id {
+                return None;
+            }
+            Some(NewReviewPair {
+                left_staging_id: a.staging_id.min(b.staging_id),
+                right_staging_id: a.staging_id.max(b.staging_id),
+                weight: f64::from(p.weight),
+                probability: p.probability(),
+                explanation: serde_json::to_value(linkage.explain(p)).ok()?,
+            })
+        })
+        .collect();
+    store.replace_review_queue(&queue, now).await?;
+    let decisions: Vec<(i64, i64, bool)> = store
+        .review_decisions()
+        .await?
+        .into_iter()
+        .map(|(l, r, v)| (l, r, v == ReviewVerdict::Match))
+        .collect();
+    let build = from_clusters(&records, &linkage.cluster_of, &decisions, as_of);
+    let stats = store.replace_registry(&build.unified, now).await?;
+    let (_, review_pending) = store
+        .review_queue(&gongrong_domain::Scope::All, ReviewFilter::Pending, 0, 1)
+        .await?;
+
+    let regions = store.region_table().await?;
+    let report = super::reports::write_all(out, &records, &linkage, &build, &regions)?;
+    let flagged_unlinked = build
+        .unlinked
+        .iter()
+        .filter(|s| {
+            records
+                .binary_search_by_key(*s, |r| r.staging_id)
+                .ok()
+                .and_then(|i| records.get(i))
+                .is_some_and(|r| id_checksum_failed(&r.record))
+        })
+        .count();
+    let summary = Summary {
+        staged_rows,
+        flagged_rows,
+        flagged_linked: flagged_rows - flagged_unlinked,
+        persons: stats.persons,
+        households: stats.households,
+        matched_pairs: linkage.stats.matched_pairs,
+        review_pairs: linkage.stats.review_pairs,
+        review_pending,
+        decisions: decisions.len(),
+        unresolved_decisions: build.unresolved.len(),
+        unusable: linkage.unusable.len(),
+        unlinked: report.unlinked,
+        conflicts: report.conflicts,
+        duplicate_rows: report.duplicates,
+        household_differences: report.household_differences,
+        persons_both: report.total.persons_both,
+        persons_poverty_only: report.total.persons_poverty_only,
+        persons_dibao_only: report.total.persons_dibao_only,
+        households_both: report.total.households_both,
+        households_poverty_only: report.total.households_poverty_only,
+        households_dibao_only: report.total.households_dibao_only,
+    };
+    let digest = input_digest(&config_text, &records, &decisions);
+    store
+        .record_reconcile_run(&NewReconcileRun {
+            run_at: now,
+            config_sha256: hex::encode(Sha256::digest(config_text.as_bytes())),
+            input_sha256: digest.clone(),
+            stats: serde_json::to_value(&summary)?,
+        })
+        .await?;
+    audit(
+        store,
+        "registry.reconcile",
+        "registry",
+        format!(
+            "{} rows → {} persons, {} households, {} review pairs, {} decisions applied in {:.1}s (input {})",
+            records.len(),
+            stats.persons,
+            stats.households,
+            linkage.stats.review_pairs,
+            decisions.len(),
+            started.elapsed().as_secs_f64(),
+            &digest[..12]
+        ),
+    )
+    .await?;
+    Ok(summary)
+}
+
+/// SHA-256 over the configuration, the staged rows (ids and flags) and the decisions.
+fn input_digest(config: &str, records: &[StagedRecord], decisions: &[(i64, i64, bool)]) -> String {
+    let mut h = Sha256::new();
+    h.update(config.as_bytes());
+    for r in records {
+        h.update(r.staging_id.to_le_bytes());
+        h.update([u8::from(id_checksum_failed(&r.record))]);
+    }
+    for (l, r, same) in decisions {
+        h.update(l.to_le_bytes());
+        h.update(r.to_le_bytes());
+        h.update([u8::from(*same)]);
+    }
+    hex::encode(h.finalize())
+}

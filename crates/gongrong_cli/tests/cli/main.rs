@@ -1,0 +1,231 @@
+//! The `gongrong` binary on a small synthetic district: reconcile, review decisions, link.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use gongrong_domain::Scope;
+use gongrong_store::{ReviewDecision, ReviewFilter, ReviewVerdict, SearchQuery, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gongrong(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gongrong"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("GONGRONG_DATABASE_URL")
+        .env_remove("GONGRONG_CONFIG")
+        .env("GONGRONG_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = gongrong(data, args);
+    assert!(
+        out.status.success(),
+        "gongrong {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A district of 300 persons, synthesised and imported.
+fn district() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let synth = dir.path().join("synth");
+    let s = synth.to_str().unwrap();
+    ok(
+        &data,
+        &["synth", "--out", s, "--persons", "300", "--format", "csv"],
+    );
+    for (kind, file) in [
+        ("villages", "villages.csv"),
+        ("poverty", "poverty_register.csv"),
+        ("dibao", "dibao_register.csv"),
+    ] {
+        ok(&data, &["import", kind, synth.join(file).to_str().unwrap()]);
+    }
+    (dir, data)
+}
+
+async fn store(data: &Path) -> Store {
+    Store::open(&format!("sqlite://{}", data.join("gongrong.db").display()))
+        .await
+        .unwrap()
+}
+
+/// Everything a run writes that must not change on a re-run.
+async fn snapshot(data: &Path, reports: &Path) -> (String, Vec<(String, Vec<u8>)>) {
+    let store = store(data).await;
+    let all = SearchQuery {
+        page_size: 1000,
+        ..SearchQuery::default()
+    };
+    let persons = store.search(&Scope::All, &all).await.unwrap();
+    let queue = store
+        .review_queue(&Scope::All, ReviewFilter::All, 0, 1000)
+        .await
+        .unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(reports)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    (format!("{persons:?}\n{queue:?}"), files)
+}
+
+fn persons_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find(|l| l.starts_with("registry reconciled"))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_twice_changes_nothing() {
+    let (dir, data) = district();
+    let reports = dir.path().join("reports");
+    let r = reports.to_str().unwrap();
+    let first = ok(&data, &["reconcile", "--out", r, "--as-of", "2026-01-01"]);
+    assert!(first.contains("persons in"), "{first}");
+    let before = snapshot(&data, &reports).await;
+    assert_eq!(before.1.len(), 5, "five reports");
+    let second = ok(&data, &["reconcile", "--out", r, "--as-of", "2026-01-01"]);
+    assert_eq!(persons_line(&first), persons_line(&second));
+    let after = snapshot(&data, &reports).await;
+    assert_eq!(before, after, "registry, queue and reports are identical");
+    let runs = store(&data).await.reconcile_runs(10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].input_sha256, runs[1].input_sha256);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_decision_binds_the_next_run() {
+    let (dir, data) = district();
+    // Nothing is matched automatically: every candidate pair goes to review.
+    let config = dir.path().join("link.toml");
+    std::fs::write(&config, "[bands]\nmatch = 1000.0\nreview = -6.0\n").unwrap();
+    let c = config.to_str().unwrap();
+    // Rows left out of the registry: a typo'd ID row linked to nobody.
+    let count = |stdout: &str| -> u64 {
+        let line = stdout.lines().find(|l| l.starts_with("linkage:")).unwrap();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words.iter().position(|w| *w == "unlinked").unwrap();
+        words[at - 1].parse().unwrap()
+    };
+    let unlinked = count(&ok(&data, &["reconcile", "--config", c]));
+    let s = store(&data).await;
+    let (queue, total) = s
+        .review_queue(&Scope::All, ReviewFilter::Pending, 0, 1000)
+        .await
+        .unwrap();
+    assert!(total > 0);
+    // A pair of a typo'd row and a valid one.
+    let mut top = None;
+    for p in &queue {
+        let pair = s.review_pair(&Scope::All, p.id).await.unwrap().unwrap();
+        let typo = |r: &gongrong_domain::unify::StagedRecord| {
+            gongrong_domain::unify::id_checksum_failed(&r.record)
+        };
+        if typo(&pair.left) != typo(&pair.right) {
+            top = Some(p.id);
+            break;
+        }
+    }
+    let top = top.expect("a typo'd row in the queue");
+    let decide = |verdict| ReviewDecision {
+        verdict,
+        decided_by: "minzheng".into(),
+        decided_at: chrono::Utc::now(),
+        note: String::new(),
+    };
+    assert!(
+        s.decide_review(&Scope::All, top, &decide(ReviewVerdict::Match))
+            .await
+            .unwrap()
+    );
+    let joined = count(&ok(&data, &["reconcile", "--config", c]));
+    assert_eq!(joined, unlinked - 1, "the typo'd row joined its person");
+    // The decision survives the run; reversing it splits the person again.
+    assert_eq!(s.review_decisions().await.unwrap().len(), 1);
+    s.decide_review(&Scope::All, top, &decide(ReviewVerdict::NonMatch))
+        .await
+        .unwrap();
+    assert_eq!(count(&ok(&data, &["reconcile", "--config", c])), unlinked);
+}
+
+#[test]
+fn link_files_explains_pairs_and_checks_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let synth = dir.path().join("synth");
+    ok(
+        &data,
+        &[
+            "synth",
+            "--out",
+            synth.to_str().unwrap(),
+            "--persons",
+            "200",
+            "--format",
+            "csv",
+        ],
+    );
+    let poverty = synth.join("poverty_register.csv");
+    let dibao = synth.join("dibao_register.csv");
+    let (p, d) = (poverty.to_str().unwrap(), dibao.to_str().unwrap());
+    let pairs = dir.path().join("out/pairs.csv");
+    let out = pairs.to_str().unwrap();
+    let truth = synth.join("truth.csv");
+    let stdout = ok(
+        &data,
+        &[
+            "link",
+            p,
+            d,
+            "--out",
+            out,
+            "--truth",
+            truth.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.contains("precision"), "{stdout}");
+    let text = std::fs::read_to_string(&pairs).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("weight") && header.contains("id_number") && header.contains("explanation")
+    );
+    assert!(text.lines().count() > 100);
+    assert!(dir.path().join("out/pairs_clusters.csv").exists());
+    assert!(dir.path().join("out/pairs_unusable.csv").exists());
+
+    // A malformed configuration names the key.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[bands]\nmatch = \"high\"\n").unwrap();
+    let other = dir.path().join("other/pairs.csv");
+    let o = other.to_str().unwrap();
+    let failed = gongrong(
+        &data,
+        &["link", p, d, "--config", bad.to_str().unwrap(), "--out", o],
+    );
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("bands.match"), "{err}");
+    // A file that does not match its mapping stops before anything is written.
+    let failed = gongrong(&data, &["link", d, p, "--out", o]);
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.contains("no column") && err.contains("source[0].columns"),
+        "{err}"
+    );
+    assert!(!other.exists() && !dir.path().join("other").exists());
+}
