@@ -59,24 +59,31 @@ fn opt<T: std::fmt::Debug>(v: Option<T>, code: impl Fn(T) -> String) -> String {
     v.map(code).unwrap_or_default()
 }
 
-/// The compared fields of a row, as text.
+/// The compared fields of a row, as text: code lists by their Chinese labels, ID numbers
+/// normalised (a legacy 15-digit number is not a disagreement) unless the row's own ID failed its
+/// check, which is exactly the disagreement a clerk must see.
 fn fields(r: &RegisterRecord) -> [(&'static str, String); 11] {
+    let id = if gongrong_domain::unify::id_checksum_failed(r) {
+        r.id_number_raw.clone()
+    } else {
+        r.id_number.as_str().to_owned()
+    };
     [
         ("name", r.name.clone()),
-        ("id_number", r.id_number_raw.clone()),
-        ("sex", r.sex.code().to_owned()),
+        ("id_number", id),
+        ("sex", r.sex.zh().to_owned()),
         ("birth_date", r.birth_date.to_string()),
         ("village", r.village.as_str().to_owned()),
-        ("relation", r.relation.code().to_owned()),
-        ("health", opt(r.health, |v| v.code().to_owned())),
-        ("labour", opt(r.labour, |v| v.code().to_owned())),
+        ("relation", r.relation.zh().to_owned()),
+        ("health", opt(r.health, |v| v.zh().to_owned())),
+        ("labour", opt(r.labour, |v| v.zh().to_owned())),
         (
             "disability",
             opt(r.disability, |d| {
-                format!("{}/{}", d.category.code(), d.grade.code())
+                format!("{}{}", d.category.zh(), d.grade.zh())
             }),
         ),
-        ("school_stage", opt(r.school_stage, |v| v.code().to_owned())),
+        ("school_stage", opt(r.school_stage, |v| v.zh().to_owned())),
         ("death_date", opt(r.death_date, |d| d.to_string())),
     ]
 }
