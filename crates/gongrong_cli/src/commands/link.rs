@@ -45,8 +45,17 @@ pub fn load_config(path: Option<&Path>) -> Result<(LinkConfig, String)> {
 pub fn run(settings: &Settings, args: Args) -> Result<()> {
     let (config, _) = load_config(args.config.as_deref())?;
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    let started = std::time::Instant::now();
     let loaded = gongrong_link::load_sources(&paths, &config)?;
+    let load_s = started.elapsed().as_secs_f64();
     let linkage = gongrong_link::link(&loaded.records, &config)?;
+    let stages: Vec<String> = linkage
+        .stats
+        .timings_ms
+        .iter()
+        .map(|(stage, ms)| format!("{stage} {:.1}s", ms / 1000.0))
+        .collect();
+    eprintln!("timings: load {load_s:.1}s, {}", stages.join(", "));
     let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
     let truth = args
         .truth
@@ -108,8 +117,9 @@ pub fn run(settings: &Settings, args: Args) -> Result<()> {
     Ok(())
 }
 
-/// One line per scored pair: both rows, weight, probability, band, the rule that decided it, one
-/// readable column per comparison (`level (weight)`), and the whole explanation as JSON.
+/// One line per scored pair: both rows, weight, probability, band, the rule that decided it, the
+/// duplicate reason if any, the prior, and one column per comparison with the level that fired and
+/// its weight (`level (weight)`, plus the term-frequency adjustment for names): the whole explanation.
 fn write_pairs<'a>(
     path: &Path,
     records: &[LinkRecord],
@@ -130,13 +140,13 @@ fn write_pairs<'a>(
         "probability",
         "band",
         "rule",
+        "duplicate",
         "prior",
     ]
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
     header.extend(comparisons.iter().map(|c| c.code().to_owned()));
-    header.push("explanation".into());
     w.write_record(&header)?;
     for pair in &linkage.pairs {
         let (Some(a), Some(b)) = (records.get(pair.a as usize), records.get(pair.b as usize))
@@ -161,6 +171,10 @@ fn write_pairs<'a>(
                 .map(|r| serde_json::to_value(r).map(|v| v.as_str().unwrap_or_default().to_owned()))
                 .transpose()?
                 .unwrap_or_default(),
+            e.duplicate
+                .map(|d| serde_json::to_value(d).map(|v| v.as_str().unwrap_or_default().to_owned()))
+                .transpose()?
+                .unwrap_or_default(),
             format!("{:.3}", e.prior_weight),
         ];
         line.extend(e.terms.iter().map(|t| {
@@ -170,7 +184,6 @@ fn write_pairs<'a>(
                 format!("{} ({:+.2}, tf {:+.2})", t.level, t.weight, t.tf_adjustment)
             }
         }));
-        line.push(serde_json::to_string(&e)?);
         w.write_record(&line)?;
     }
     w.flush()?;

@@ -201,7 +201,7 @@ fn link_files_explains_pairs_and_checks_its_inputs() {
     let text = std::fs::read_to_string(&pairs).unwrap();
     let header = text.lines().next().unwrap();
     assert!(
-        header.contains("weight") && header.contains("id_number") && header.contains("explanation")
+        header.contains("weight") && header.contains("id_number") && header.contains("duplicate")
     );
     assert!(text.lines().count() > 100);
     assert!(dir.path().join("out/pairs_clusters.csv").exists());
