@@ -1,4 +1,4 @@
-//! Settings, layered: built-in defaults, then a TOML file (`--config FILE` or `GONGRONG_CONFIG`),
+//! Settings, layered: built-in defaults, then a TOML file (`--settings FILE` or `GONGRONG_SETTINGS`),
 //! then `GONGRONG_*` environment variables, then command-line flags. Secrets are never printed.
 
 use anyhow::{Context, Result};

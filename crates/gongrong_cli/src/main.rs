@@ -16,10 +16,9 @@ use std::path::PathBuf;
     about = "Gongrong (共融): integrated social assistance — one registry, one procedure, one policy catalogue"
 )]
 struct Cli {
-    /// Settings file (TOML: data_dir, database_url, listen); before the subcommand (`reconcile`
-    /// and `link` take their own `--config`, the linkage configuration).
-    #[arg(long, env = "GONGRONG_CONFIG")]
-    config: Option<PathBuf>,
+    /// Settings file (TOML: data_dir, database_url, listen).
+    #[arg(long, global = true, env = "GONGRONG_SETTINGS")]
+    settings: Option<PathBuf>,
     /// Data directory (SQLite database, generated files, reports). Default: ./gongrong-data
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
@@ -56,7 +55,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GONGRONG_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,gongrong=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -71,7 +70,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let settings = config::Settings::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    let settings = config::Settings::load(cli.settings.as_deref(), cli.data_dir.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

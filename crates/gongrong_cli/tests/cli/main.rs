@@ -13,7 +13,7 @@ fn gongrong(data: &Path, args: &[&str]) -> Output {
         .arg(data)
         .args(args)
         .env_remove("GONGRONG_DATABASE_URL")
-        .env_remove("GONGRONG_CONFIG")
+        .env_remove("GONGRONG_SETTINGS")
         .env("GONGRONG_LOG", "warn")
         .output()
         .unwrap()
