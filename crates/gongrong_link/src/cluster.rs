@@ -54,11 +54,28 @@ pub(crate) struct Clustering {
 
 /// Clusters `n` records of the given sources; match pairs refused by the constraint are moved to review.
 pub(crate) fn cluster(sources: &[u8], pairs: &mut [ScoredPair]) -> Clustering {
+    cluster_seeded(sources, &[], pairs)
+}
+
+/// [`cluster`], starting from fixed groups: records with the same `Some(group)` in `seed` are one
+/// person before any pair is taken (a missing or `None` entry starts alone).
+pub(crate) fn cluster_seeded(
+    sources: &[u8],
+    seed: &[Option<u32>],
+    pairs: &mut [ScoredPair],
+) -> Clustering {
     let n = sources.len();
     let mut uf = UnionFind {
         parent: (0..n as u32).collect(),
         mask: sources.iter().map(|&s| 1u64 << (s & 63)).collect(),
     };
+    let mut first_of: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    for (i, g) in seed.iter().enumerate().take(n) {
+        if let Some(g) = g {
+            let first = *first_of.entry(*g).or_insert(i as u32);
+            uf.union(first, i as u32);
+        }
+    }
     let mut reasons: Vec<(u32, DuplicateReason)> = Vec::new();
     for p in pairs.iter().filter(|p| p.band == Band::Match) {
         if let Some(reason) = p.duplicate {

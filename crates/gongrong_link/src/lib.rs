@@ -18,6 +18,9 @@
 //!
 //! [`eval`] measures pairwise precision / recall / F1 against a truth file; [`mapping`] loads any CSV
 //! through a column mapping.
+//!
+//! [`link_incremental`] links new records against an existing clustering with a stored model (pairs
+//! involving a new record only; existing groups are kept).
 
 pub mod blocking;
 pub mod cluster;
@@ -46,3 +49,6 @@ pub use score::{Band, DuplicateReason, Explanation, Rule, ScoredPair, Term};
 
 mod run;
 pub use run::{LinkError, LinkStats, Linkage, link};
+
+mod incremental;
+pub use incremental::link_incremental;

@@ -107,6 +107,17 @@ impl Model {
         self.param(c, level).map_or(1.0, |p| p.m)
     }
 
+    /// The u probabilities as a dense table (`null` 0), for scoring with a stored model.
+    pub(crate) fn u_table(&self) -> Table {
+        let mut t = [[0.0; MAX_LEVELS]; N_COMPARISONS];
+        for c in Comparison::ALL {
+            for (l, row) in t[c.index()].iter_mut().enumerate().skip(1) {
+                *row = self.param(c, l as u8).map_or(0.0, |p| p.u);
+            }
+        }
+        t
+    }
+
     /// The weights as a dense table.
     pub(crate) fn weight_table(&self) -> Table {
         let mut t = [[0.0; MAX_LEVELS]; N_COMPARISONS];

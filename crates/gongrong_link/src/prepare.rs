@@ -167,18 +167,20 @@ impl Prepared {
     }
 
     pub fn build(records: &[LinkRecord]) -> Prepared {
-        let mut p = Prepared {
-            recs: Vec::with_capacity(records.len()),
-            cands: Vec::new(),
-            pinyin: Vec::with_capacity(records.len() * 10),
-            summary: NormalizationSummary::default(),
-        };
-        for chunk in records.chunks(1 << 16) {
-            let normalized: Vec<NormalizedRecord> =
-                chunk.par_iter().map(normalize_record).collect();
-            for (r, n) in chunk.iter().zip(normalized) {
-                p.push(r, n);
-            }
+        // Pieces are normalised and packed in parallel, then concatenated in order.
+        let parts: Vec<Prepared> = records
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let mut part = Prepared::with_capacity(chunk.len());
+                for r in chunk {
+                    part.push(r, normalize_record(r));
+                }
+                part
+            })
+            .collect();
+        let mut p = Prepared::with_capacity(records.len());
+        for part in parts {
+            p.append(part);
         }
         let mut names: FxHashMap<u64, u32> = FxHashMap::default();
         let mut pinyins: FxHashMap<u64, u32> = FxHashMap::default();
@@ -191,6 +193,53 @@ impl Prepared {
             r.pinyin_count = pinyins.get(&r.pinyin_hash).copied().unwrap_or(1);
         }
         p
+    }
+
+    fn with_capacity(records: usize) -> Prepared {
+        Prepared {
+            recs: Vec::with_capacity(records),
+            cands: Vec::new(),
+            pinyin: Vec::with_capacity(records * 10),
+            summary: NormalizationSummary::default(),
+        }
+    }
+
+    /// Appends the records of `other`, shifting its pool offsets.
+    fn append(&mut self, other: Prepared) {
+        let (cands, pinyin) = (self.cands.len() as u32, self.pinyin.len() as u32);
+        self.recs.extend(other.recs.into_iter().map(|mut r| {
+            r.cand_start += cands;
+            r.pinyin_start += pinyin;
+            r
+        }));
+        self.cands.extend_from_slice(&other.cands);
+        self.pinyin.extend_from_slice(&other.pinyin);
+        // Destructured, so that a new field cannot be forgotten here.
+        let NormalizationSummary {
+            records,
+            id_valid,
+            id_legacy,
+            id_invalid_repairable,
+            id_invalid_unrepairable,
+            id_garbled,
+            id_missing,
+            repair_candidates,
+            birth_date_conflicts,
+            sex_conflicts,
+            empty_names,
+        } = other.summary;
+        let s = &mut self.summary;
+        s.records += records;
+        s.id_valid += id_valid;
+        s.id_legacy += id_legacy;
+        s.id_invalid_repairable += id_invalid_repairable;
+        s.id_invalid_unrepairable += id_invalid_unrepairable;
+        s.id_garbled += id_garbled;
+        s.id_missing += id_missing;
+        s.repair_candidates += repair_candidates;
+        s.birth_date_conflicts += birth_date_conflicts;
+        s.sex_conflicts += sex_conflicts;
+        s.empty_names += empty_names;
     }
 
     fn push(&mut self, r: &LinkRecord, n: NormalizedRecord) {

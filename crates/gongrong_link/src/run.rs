@@ -92,7 +92,7 @@ impl Linkage {
     }
 }
 
-const RULES: [Rule; 5] = [
+pub(crate) const RULES: [Rule; 5] = [
     Rule::DistinctValidIds,
     Rule::SameHousehold,
     Rule::NoUsableIdentifier,
@@ -100,8 +100,8 @@ const RULES: [Rule; 5] = [
     Rule::ClusterConflict,
 ];
 
-/// Links the records into persons.
-pub fn link(records: &[LinkRecord], config: &LinkConfig) -> Result<Linkage, LinkError> {
+/// The configuration is valid, the records fit in one run and name configured sources.
+pub(crate) fn check_input(records: &[LinkRecord], config: &LinkConfig) -> Result<(), LinkError> {
     config.validate()?;
     if records.len() >= u32::MAX as usize {
         return Err(LinkError::TooManyRecords(records.len()));
@@ -123,6 +123,12 @@ pub fn link(records: &[LinkRecord], config: &LinkConfig) -> Result<Linkage, Link
             sources: limit,
         });
     }
+    Ok(())
+}
+
+/// Links the records into persons.
+pub fn link(records: &[LinkRecord], config: &LinkConfig) -> Result<Linkage, LinkError> {
+    check_input(records, config)?;
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {

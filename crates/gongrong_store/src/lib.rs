@@ -320,6 +320,19 @@ pub struct NewReconcileRun {
     pub stats: serde_json::Value,
 }
 
+/// What an incremental `gongrong reconcile` continues from, stored with the run that produced it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReconcileState {
+    /// The linkage model the run scored with (`gongrong_link::Model` as JSON).
+    pub model: serde_json::Value,
+    /// SHA-256 over the review decisions the run applied.
+    pub decisions_sha256: String,
+    /// The run linked every staged row with an id up to this one…
+    pub covered_through: i64,
+    /// …this many rows.
+    pub covered_rows: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReconcileRun {
     pub id: i64,
@@ -430,7 +443,26 @@ impl Store {
         unified: &Unified,
         built_at: DateTime<Utc>,
     ) -> Result<RegistryStats> {
-        registry::replace(&self.db, unified, built_at).await
+        registry::replace(&self.db, unified, None, built_at).await
+    }
+    /// [`Store::replace_registry`] with the person ids given (`person_ids[i]` for
+    /// `unified.persons[i]`; distinct and positive), so that persons can keep their ids across
+    /// an incremental reconcile. Households are numbered `j + 1` as always.
+    pub async fn replace_registry_with_person_ids(
+        &self,
+        unified: &Unified,
+        person_ids: &[i64],
+        built_at: DateTime<Utc>,
+    ) -> Result<RegistryStats> {
+        registry::replace(&self.db, unified, Some(person_ids), built_at).await
+    }
+    /// `(staging_id, person_id)` of every row the registry's persons are built from, by staging id.
+    pub async fn person_sources(&self) -> Result<Vec<(i64, i64)>> {
+        registry::person_sources(&self.db).await
+    }
+    /// When the registry was last written (`None` before the first build).
+    pub async fn registry_built_at(&self) -> Result<Option<DateTime<Utc>>> {
+        registry::built_at(&self.db).await
     }
     /// Page `page` of the persons matching `query` inside `scope`, ordered by village, name.
     /// A `page_size` of 0 means [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
@@ -457,7 +489,16 @@ impl Store {
         pairs: &[NewReviewPair],
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        review::replace_queue(&self.db, pairs, at).await
+        review::replace_queue(&self.db, pairs, at, true).await
+    }
+    /// Upserts `pairs` into the queue like [`Store::replace_review_queue`] but deletes nothing:
+    /// an incremental reconcile adds the pairs of new rows and keeps every other pair.
+    pub async fn extend_review_queue(
+        &self,
+        pairs: &[NewReviewPair],
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        review::replace_queue(&self.db, pairs, at, false).await
     }
     /// A page of the queue: pairs whose two rows both lie in `scope`, by weight descending
     /// (most likely first), then id; with the number of such pairs. A `page_size` of 0 means
@@ -491,7 +532,22 @@ impl Store {
     }
     /// Logs a reconcile run; returns its id.
     pub async fn record_reconcile_run(&self, run: &NewReconcileRun) -> Result<i64> {
-        review::record_run(&self.db, run).await
+        review::record_run(&self.db, run, None).await
+    }
+    /// Logs a reconcile run with what the next run continues from; returns its id.
+    pub async fn record_reconcile_run_with_state(
+        &self,
+        run: &NewReconcileRun,
+        state: &ReconcileState,
+    ) -> Result<i64> {
+        review::record_run(&self.db, run, Some(state)).await
+    }
+    /// The newest run with its state; `None` before the first run, and a `None` state when the
+    /// newest run stored none (logged before incremental reconciliation, or without state).
+    pub async fn last_reconcile_state(
+        &self,
+    ) -> Result<Option<(ReconcileRun, Option<ReconcileState>)>> {
+        review::last_state(&self.db).await
     }
     /// The newest `limit` runs, newest first.
     pub async fn reconcile_runs(&self, limit: u32) -> Result<Vec<ReconcileRun>> {

@@ -1,12 +1,13 @@
 //! Writing the unified registry: everything replaced in one transaction.
 //!
-//! Person `i` of [`Unified::persons`] gets id `i + 1` and household `j` id `j + 1`, so the same
+//! Person `i` of [`Unified::persons`] gets id `i + 1` (or the id the caller gives it: an
+//! incremental reconcile keeps existing persons' ids) and household `j` id `j + 1`, so the same
 //! input always yields the same ids.
 
 use crate::bulk::Bulk;
 use crate::codec::to_json;
 use crate::db::{Arg, Db, Tx};
-use crate::{RegistryStats, Result};
+use crate::{RegistryStats, Result, StoreError};
 use chrono::{DateTime, Utc};
 use gongrong_domain::Register;
 use gongrong_domain::codes::Relation;
@@ -39,11 +40,38 @@ const PERSON_COLUMNS: &[&str] = &[
 /// Rows per bulk flush: bounds memory while keeping statements large.
 const FLUSH_ROWS: usize = 50_000;
 
+/// Person ids: given, or `i + 1`.
+struct PersonIds<'a>(Option<&'a [i64]>);
+
+impl PersonIds<'_> {
+    fn get(&self, i: usize) -> i64 {
+        self.0
+            .and_then(|ids| ids.get(i))
+            .copied()
+            .unwrap_or(i as i64 + 1)
+    }
+}
+
 pub(crate) async fn replace(
     db: &Db,
     unified: &Unified,
+    person_ids: Option<&[i64]>,
     built_at: DateTime<Utc>,
 ) -> Result<RegistryStats> {
+    if let Some(ids) = person_ids {
+        let distinct: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        if ids.len() != unified.persons.len()
+            || distinct.len() != ids.len()
+            || ids.iter().any(|&id| id <= 0)
+        {
+            return Err(StoreError::Conflict(format!(
+                "{} person ids for {} persons (ids must be distinct and positive)",
+                ids.len(),
+                unified.persons.len()
+            )));
+        }
+    }
+    let ids = PersonIds(person_ids);
     // Which household each person belongs to, with the relation.
     let mut home: Vec<Option<(usize, Relation)>> = vec![None; unified.persons.len()];
     for (h, household) in unified.households.iter().enumerate() {
@@ -59,8 +87,8 @@ pub(crate) async fn replace(
         .script(db.pick(CLEAR_SQLITE, CLEAR_POSTGRES))
         .await?;
     write_households(&mut tx, unified).await?;
-    write_persons(&mut tx, unified, &home).await?;
-    write_links(&mut tx, unified, &home).await?;
+    write_persons(&mut tx, unified, &home, &ids).await?;
+    write_links(&mut tx, unified, &home, &ids).await?;
     let stats = RegistryStats {
         persons: unified.persons.len() as u64,
         households: unified.households.len() as u64,
@@ -154,6 +182,7 @@ async fn write_persons(
     tx: &mut Tx,
     unified: &Unified,
     home: &[Option<(usize, Relation)>],
+    ids: &PersonIds<'_>,
 ) -> Result<()> {
     let mut persons = Bulk::new("persons", PERSON_COLUMNS);
     for (i, (up, home)) in unified.persons.iter().zip(home).enumerate() {
@@ -163,7 +192,7 @@ async fn write_persons(
         // produced by `unify`) keeps their own.
         let village = household.map_or(p.village, |(_, hh)| hh.village);
         persons.push(vec![
-            (i as i64 + 1).into(),
+            ids.get(i).into(),
             p.id_number.as_str().into(),
             p.name.as_str().into(),
             p.sex.code().into(),
@@ -190,6 +219,7 @@ async fn write_links(
     tx: &mut Tx,
     unified: &Unified,
     home: &[Option<(usize, Relation)>],
+    ids: &PersonIds<'_>,
 ) -> Result<()> {
     let mut members = Bulk::new(
         "household_members",
@@ -197,7 +227,7 @@ async fn write_links(
     );
     let mut sources = Bulk::new("person_sources", &["person_id", "staging_id"]);
     for (i, (up, home)) in unified.persons.iter().zip(home).enumerate() {
-        let person_id = i as i64 + 1;
+        let person_id = ids.get(i);
         if let Some((h, relation)) = home {
             members.push(vec![
                 (*h as i64 + 1).into(),
@@ -226,4 +256,22 @@ async fn write_links(
     }
     duplicates.flush(&mut tx.conn()).await?;
     Ok(())
+}
+
+pub(crate) async fn person_sources(db: &Db) -> Result<Vec<(i64, i64)>> {
+    db.fetch_all(
+        "SELECT staging_id, person_id FROM person_sources ORDER BY staging_id, person_id",
+        vec![],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .collect()
+}
+
+pub(crate) async fn built_at(db: &Db) -> Result<Option<DateTime<Utc>>> {
+    db.fetch_optional("SELECT built_at FROM registry_meta WHERE id = 1", vec![])
+        .await?
+        .map(|r| r.get(0))
+        .transpose()
 }

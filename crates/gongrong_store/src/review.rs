@@ -8,8 +8,8 @@
 use crate::codec::{self, to_json};
 use crate::db::{Arg, Db, Row};
 use crate::{
-    NewReconcileRun, NewReviewPair, ReconcileRun, Result, ReviewDecision, ReviewFilter, ReviewPair,
-    ReviewPairSummary, ReviewVerdict, StoreError,
+    NewReconcileRun, NewReviewPair, ReconcileRun, ReconcileState, Result, ReviewDecision,
+    ReviewFilter, ReviewPair, ReviewPairSummary, ReviewVerdict, StoreError,
 };
 use chrono::{DateTime, Utc};
 use gongrong_domain::Scope;
@@ -58,6 +58,7 @@ pub(crate) async fn replace_queue(
     db: &Db,
     pairs: &[NewReviewPair],
     at: DateTime<Utc>,
+    delete_unproposed: bool,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
     let existing: HashMap<(i64, i64), (i64, bool)> = tx
@@ -102,7 +103,7 @@ pub(crate) async fn replace_queue(
             .await?;
     }
     for (key, (id, decided)) in &existing {
-        if !decided && !proposed.contains(key) {
+        if delete_unproposed && !decided && !proposed.contains(key) {
             tx.conn()
                 .execute("DELETE FROM review_pairs WHERE id = $1", vec![(*id).into()])
                 .await?;
@@ -245,19 +246,65 @@ pub(crate) async fn decisions(db: &Db) -> Result<Vec<(i64, i64, ReviewVerdict)>>
     .collect()
 }
 
-pub(crate) async fn record_run(db: &Db, run: &NewReconcileRun) -> Result<i64> {
+pub(crate) async fn record_run(
+    db: &Db,
+    run: &NewReconcileRun,
+    state: Option<&ReconcileState>,
+) -> Result<i64> {
     db.fetch_one(
-        "INSERT INTO reconcile_runs (run_at, config_sha256, input_sha256, stats) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO reconcile_runs (run_at, config_sha256, input_sha256, stats, model, \
+         decisions_sha256, covered_through, covered_rows) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         vec![
             run.run_at.into(),
             run.config_sha256.as_str().into(),
             run.input_sha256.as_str().into(),
             to_json(&run.stats)?.into(),
+            state.map(|s| to_json(&s.model)).transpose()?.into(),
+            state.map(|s| s.decisions_sha256.as_str()).into(),
+            state.map(|s| s.covered_through).into(),
+            state.map(|s| s.covered_rows).into(),
         ],
     )
     .await?
     .get(0)
+}
+
+pub(crate) async fn last_state(db: &Db) -> Result<Option<(ReconcileRun, Option<ReconcileState>)>> {
+    let Some(r) = db
+        .fetch_optional(
+            "SELECT id, run_at, config_sha256, input_sha256, stats, model, decisions_sha256, \
+             covered_through, covered_rows FROM reconcile_runs ORDER BY id DESC LIMIT 1",
+            vec![],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let run = ReconcileRun {
+        id: r.get(0)?,
+        run_at: r.get(1)?,
+        config_sha256: r.get(2)?,
+        input_sha256: r.get(3)?,
+        stats: codec::json(&r, 4, "reconcile stats")?,
+    };
+    let state = match (
+        r.get::<Option<String>>(5)?,
+        r.get::<Option<String>>(6)?,
+        r.get::<Option<i64>>(7)?,
+        r.get::<Option<i64>>(8)?,
+    ) {
+        (Some(_), Some(decisions_sha256), Some(covered_through), Some(covered_rows)) => {
+            Some(ReconcileState {
+                model: codec::json(&r, 5, "reconcile model")?,
+                decisions_sha256,
+                covered_through,
+                covered_rows,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some((run, state)))
 }
 
 pub(crate) async fn runs(db: &Db, limit: u32) -> Result<Vec<ReconcileRun>> {

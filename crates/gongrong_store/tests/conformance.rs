@@ -468,6 +468,23 @@ async fn registry(store: &Store, staged: &[StagedRecord]) {
         (first.persons, first.households, first.duplicate_rows),
         (7, 4, 1)
     );
+    // Given person ids (an incremental reconcile keeps ids): gaps allowed, duplicates refused.
+    let ids: Vec<i64> = (0..7).map(|i| 100 - 2 * i).collect();
+    store
+        .replace_registry_with_person_ids(&unified, &ids, t(9))
+        .await
+        .unwrap();
+    let sources = store.person_sources().await.unwrap();
+    assert_eq!(sources.len(), staged.len());
+    assert!(sources.iter().all(|(_, p)| ids.contains(p)));
+    assert!(
+        store
+            .replace_registry_with_person_ids(&unified, &[1; 7], t(9))
+            .await
+            .is_err()
+    );
+    assert_eq!(store.registry_built_at().await.unwrap(), Some(t(9)));
+    store.replace_registry(&unified, t(9)).await.unwrap();
     let before = store.search(&Scope::All, &query(None, 50)).await.unwrap();
     let second = store.replace_registry(&unified, t(10)).await.unwrap();
     assert_eq!(first, second);
@@ -621,8 +638,30 @@ async fn review(store: &Store, s: &[StagedRecord]) {
         .await
         .unwrap();
     assert_eq!(store.review_decisions().await.unwrap().len(), 1);
+    // Extending the queue deletes nothing.
+    let pending_before = store
+        .review_queue(&Scope::All, ReviewFilter::Pending, 0, 0)
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(
+        store
+            .extend_review_queue(&[pair(&s[0], &s[10], 1.5)], t(15))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .review_queue(&Scope::All, ReviewFilter::Pending, 0, 0)
+            .await
+            .unwrap()
+            .1,
+        pending_before + 1
+    );
 
     // The run log.
+    assert_eq!(store.last_reconcile_state().await.unwrap(), None);
     let run = NewReconcileRun {
         run_at: t(16),
         config_sha256: "c".repeat(64),
@@ -636,6 +675,20 @@ async fn review(store: &Store, s: &[StagedRecord]) {
         (runs[0].id, runs[0].run_at, &runs[0].stats),
         (id, t(16), &run.stats)
     );
+    let (last, state) = store.last_reconcile_state().await.unwrap().unwrap();
+    assert_eq!((last.id, state), (id, None));
+    let with = gongrong_store::ReconcileState {
+        model: serde_json::json!({ "prior": 0.001 }),
+        decisions_sha256: "d".repeat(64),
+        covered_through: 12,
+        covered_rows: 11,
+    };
+    let id = store
+        .record_reconcile_run_with_state(&run, &with)
+        .await
+        .unwrap();
+    let (last, state) = store.last_reconcile_state().await.unwrap().unwrap();
+    assert_eq!((last.id, state), (id, Some(with)));
 }
 
 fn query(text: Option<&str>, page_size: u32) -> SearchQuery {

@@ -7,6 +7,17 @@
 //! clustering (`unify::from_clusters`) → the registry is replaced → reports. Every step is
 //! deterministic, so a re-run on the same data and decisions writes the same registry (same ids),
 //! queue and reports.
+//!
+//! **Full or incremental.** A full run (the first, `--full`, a changed linkage configuration, a
+//! changed review decision, a registry written since by another command, staged rows that the
+//! last run linked gone, or rows of a register the stored model has not seen) links all rows and
+//! estimates the model. Otherwise the run is incremental:
+//! rows staged after the last run are linked against the registry's rows with the model the last
+//! full run estimated (`gongrong_link::link_incremental`, pairs involving a new row only); existing
+//! persons keep their rows and ids, a new row joins the person it matches or becomes a new person
+//! (ids after the largest existing one); new review-band pairs are added to the queue (no pair is
+//! removed). Each run stores its model, the decisions' digest and the rows it covered
+//! (`reconcile_runs`) for the next.
 
 use super::{SystemClock, audit, open_store};
 use crate::commands::link::load_config;
@@ -16,8 +27,11 @@ use chrono::NaiveDate;
 use gongrong_domain::unify::{StagedRecord, from_clusters, id_checksum_failed};
 use gongrong_domain::{Clock, Register};
 use gongrong_link::LinkRecord;
-use gongrong_store::{NewReconcileRun, NewReviewPair, ReviewFilter, ReviewVerdict, Store};
+use gongrong_store::{
+    NewReconcileRun, NewReviewPair, ReconcileState, ReviewFilter, ReviewVerdict, Store,
+};
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -33,16 +47,26 @@ pub struct Args {
     /// The date identities without a start date are taken to start from (default: today).
     #[arg(long)]
     as_of: Option<NaiveDate>,
+    /// Re-link every staged row and re-estimate the model, even when an incremental run would do.
+    #[arg(long)]
+    full: bool,
 }
 
 /// What a run did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
+    /// `full` or `incremental`.
+    pub mode: String,
+    /// Why the run was full (empty for an incremental run).
+    pub full_reason: String,
+    /// Rows staged since the last run (incremental runs; all rows in a full run).
+    pub new_rows: usize,
     pub staged_rows: usize,
     pub flagged_rows: usize,
     pub flagged_linked: usize,
     pub persons: u64,
     pub households: u64,
+    /// Pairs this run scored (in an incremental run: pairs involving a new row).
     pub matched_pairs: usize,
     pub review_pairs: usize,
     pub review_pending: u64,
@@ -67,7 +91,15 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| settings.data_dir.join("reports/reconcile"));
-    let s = reconcile(&store, args.config.as_deref(), &out, as_of).await?;
+    let s = reconcile_with(&store, args.config.as_deref(), &out, as_of, args.full).await?;
+    if s.mode == "incremental" {
+        println!(
+            "incremental run: {} new rows linked against the registry with the stored model",
+            s.new_rows
+        );
+    } else {
+        println!("full run: {}", s.full_reason);
+    }
     println!(
         "registry reconciled: {} persons in {} households ({} staged rows, {} with a failing ID check of which {} linked)",
         s.persons, s.households, s.staged_rows, s.flagged_rows, s.flagged_linked
@@ -120,12 +152,96 @@ fn link_record(r: &StagedRecord) -> LinkRecord {
     }
 }
 
-/// The whole reconciliation; reports go to `out`.
+/// The whole reconciliation, incremental when possible; reports go to `out`.
 pub async fn reconcile(
     store: &Store,
     config: Option<&std::path::Path>,
     out: &std::path::Path,
     as_of: NaiveDate,
+) -> Result<Summary> {
+    reconcile_with(store, config, out, as_of, false).await
+}
+
+/// How a run links.
+enum Plan {
+    Full(&'static str),
+    Incremental {
+        model: gongrong_link::Model,
+        covered_through: i64,
+    },
+}
+
+/// Full or incremental (see the module documentation).
+async fn plan(
+    store: &Store,
+    full: bool,
+    config_sha256: &str,
+    decisions_sha256: &str,
+    records: &[StagedRecord],
+) -> Result<Plan> {
+    if full {
+        return Ok(Plan::Full("--full"));
+    }
+    let Some((run, state)) = store.last_reconcile_state().await? else {
+        return Ok(Plan::Full("first run"));
+    };
+    let Some(state) = state else {
+        return Ok(Plan::Full("the last run stored no linkage model"));
+    };
+    if run.config_sha256 != config_sha256 {
+        return Ok(Plan::Full("the linkage configuration changed"));
+    }
+    if state.decisions_sha256 != decisions_sha256 {
+        return Ok(Plan::Full("review decisions changed since the last run"));
+    }
+    if store.registry_built_at().await? != Some(run.run_at) {
+        return Ok(Plan::Full(
+            "the registry was written by another command since the last run",
+        ));
+    }
+    let covered = records
+        .iter()
+        .filter(|r| r.staging_id <= state.covered_through)
+        .count();
+    if i64::try_from(covered).ok() != Some(state.covered_rows) {
+        return Ok(Plan::Full("staged rows the last run linked have changed"));
+    }
+    // A model estimated without one of the registers undervalues the evidence across them: the
+    // first run that sees a new register re-estimates.
+    let seen = |register| {
+        records
+            .iter()
+            .any(|r| r.staging_id <= state.covered_through && r.record.register == register)
+    };
+    let arriving = |register| {
+        records
+            .iter()
+            .any(|r| r.staging_id > state.covered_through && r.record.register == register)
+    };
+    if gongrong_domain::Register::ALL
+        .into_iter()
+        .any(|g| arriving(g) && !seen(g))
+    {
+        return Ok(Plan::Full(
+            "a register the stored linkage model has not seen arrived",
+        ));
+    }
+    let Ok(model) = serde_json::from_value::<gongrong_link::Model>(state.model) else {
+        return Ok(Plan::Full("the stored linkage model is unreadable"));
+    };
+    Ok(Plan::Incremental {
+        model,
+        covered_through: state.covered_through,
+    })
+}
+
+/// [`reconcile`]; `full` forces a full run.
+pub async fn reconcile_with(
+    store: &Store,
+    config: Option<&std::path::Path>,
+    out: &std::path::Path,
+    as_of: NaiveDate,
+    full: bool,
 ) -> Result<Summary> {
     let started = Instant::now();
     let (mut link_config, config_text) = load_config(config)?;
@@ -133,6 +249,7 @@ pub async fn reconcile(
     if link_config.sources.len() != 2 {
         link_config.sources = gongrong_link::LinkConfig::registers()?.sources;
     }
+    let config_sha256 = hex::encode(Sha256::digest(config_text.as_bytes()));
     let mut records = store.staged_records_without_raw().await?;
     anyhow::ensure!(
         !records.is_empty(),
@@ -143,9 +260,50 @@ pub async fn reconcile(
     let flagged_rows = flagged.len();
     records.extend(flagged);
     records.sort_by_key(|r| r.staging_id);
+    let decisions: Vec<(i64, i64, bool)> = store
+        .review_decisions()
+        .await?
+        .into_iter()
+        .map(|(l, r, v)| (l, r, v == ReviewVerdict::Match))
+        .collect();
+    let decisions_sha256 = decisions_digest(&decisions);
+    let plan = plan(store, full, &config_sha256, &decisions_sha256, &records).await?;
 
     let link_records: Vec<LinkRecord> = records.iter().map(link_record).collect();
-    let linkage = gongrong_link::link(&link_records, &link_config).context("linking staging")?;
+    // Incremental: the registry's person of each row (staging id → person id).
+    let mut person_of: HashMap<i64, i64> = HashMap::new();
+    let (linkage, new_rows) = match &plan {
+        Plan::Full(_) => (
+            gongrong_link::link(&link_records, &link_config).context("linking staging")?,
+            records.len(),
+        ),
+        Plan::Incremental {
+            model,
+            covered_through,
+        } => {
+            person_of = store.person_sources().await?.into_iter().collect();
+            // Groups: a row's person id; a covered row outside the registry (linked to nobody)
+            // is a group of its own; a new row has none.
+            let mut fresh = person_of.values().copied().max().unwrap_or(0) + 1;
+            let mut existing: Vec<Option<u32>> = Vec::with_capacity(records.len());
+            for r in &records {
+                existing.push(if r.staging_id > *covered_through {
+                    None
+                } else {
+                    let group = person_of.get(&r.staging_id).copied().unwrap_or_else(|| {
+                        fresh += 1;
+                        fresh - 1
+                    });
+                    Some(u32::try_from(group).context("person id beyond linkage range")?)
+                });
+            }
+            let new_rows = existing.iter().filter(|g| g.is_none()).count();
+            let linkage =
+                gongrong_link::link_incremental(&link_records, &existing, model, &link_config)
+                    .context("linking new staged rows")?;
+            (linkage, new_rows)
+        }
+    };
 
     let now = SystemClock.now();
     let queue: Vec<NewReviewPair> = linkage
@@ -169,15 +327,20 @@ pub async fn reconcile(
             })
         })
         .collect();
-    store.replace_review_queue(&queue, now).await?;
-    let decisions: Vec<(i64, i64, bool)> = store
-        .review_decisions()
-        .await?
-        .into_iter()
-        .map(|(l, r, v)| (l, r, v == ReviewVerdict::Match))
-        .collect();
     let build = from_clusters(&records, &linkage.cluster_of, &decisions, as_of);
-    let stats = store.replace_registry(&build.unified, now).await?;
+    let stats = match &plan {
+        Plan::Full(_) => {
+            store.replace_review_queue(&queue, now).await?;
+            store.replace_registry(&build.unified, now).await?
+        }
+        Plan::Incremental { .. } => {
+            store.extend_review_queue(&queue, now).await?;
+            let ids = stable_person_ids(&build.unified, &person_of);
+            store
+                .replace_registry_with_person_ids(&build.unified, &ids, now)
+                .await?
+        }
+    };
     let (_, review_pending) = store
         .review_queue(&gongrong_domain::Scope::All, ReviewFilter::Pending, 0, 1)
         .await?;
@@ -195,7 +358,14 @@ pub async fn reconcile(
                 .is_some_and(|r| id_checksum_failed(&r.record))
         })
         .count();
+    let (mode, full_reason) = match &plan {
+        Plan::Full(reason) => ("full", *reason),
+        Plan::Incremental { .. } => ("incremental", ""),
+    };
     let summary = Summary {
+        mode: mode.to_owned(),
+        full_reason: full_reason.to_owned(),
+        new_rows,
         staged_rows,
         flagged_rows,
         flagged_linked: flagged_rows - flagged_unlinked,
@@ -219,20 +389,29 @@ pub async fn reconcile(
         households_dibao_only: report.total.households_dibao_only,
     };
     let digest = input_digest(&config_text, &records, &decisions);
+    let state = ReconcileState {
+        model: serde_json::to_value(&linkage.model)?,
+        decisions_sha256,
+        covered_through: records.iter().map(|r| r.staging_id).max().unwrap_or(0),
+        covered_rows: i64::try_from(records.len())?,
+    };
     store
-        .record_reconcile_run(&NewReconcileRun {
-            run_at: now,
-            config_sha256: hex::encode(Sha256::digest(config_text.as_bytes())),
-            input_sha256: digest.clone(),
-            stats: serde_json::to_value(&summary)?,
-        })
+        .record_reconcile_run_with_state(
+            &NewReconcileRun {
+                run_at: now,
+                config_sha256,
+                input_sha256: digest.clone(),
+                stats: serde_json::to_value(&summary)?,
+            },
+            &state,
+        )
         .await?;
     audit(
         store,
         "registry.reconcile",
         "registry",
         format!(
-            "{} rows → {} persons, {} households, {} review pairs, {} decisions applied in {:.1}s (input {})",
+            "{mode} run: {} rows ({new_rows} new) → {} persons, {} households, {} review pairs, {} decisions applied in {:.1}s (input {})",
             records.len(),
             stats.persons,
             stats.households,
@@ -244,6 +423,42 @@ pub async fn reconcile(
     )
     .await?;
     Ok(summary)
+}
+
+/// Person ids for an incremental run: a person keeps the smallest id among the registry persons
+/// its rows belonged to (the first claimant in `Unified` order, should two claim one); others get
+/// ids after the largest existing one, in order.
+fn stable_person_ids(
+    unified: &gongrong_domain::unify::Unified,
+    person_of: &HashMap<i64, i64>,
+) -> Vec<i64> {
+    let mut next = person_of.values().copied().max().unwrap_or(0) + 1;
+    let mut taken: HashSet<i64> = HashSet::new();
+    unified
+        .persons
+        .iter()
+        .map(|p| {
+            let old = p.sources.iter().filter_map(|s| person_of.get(s)).min();
+            match old {
+                Some(&id) if taken.insert(id) => id,
+                _ => {
+                    next += 1;
+                    next - 1
+                }
+            }
+        })
+        .collect()
+}
+
+/// SHA-256 over the review decisions.
+fn decisions_digest(decisions: &[(i64, i64, bool)]) -> String {
+    let mut h = Sha256::new();
+    for (l, r, same) in decisions {
+        h.update(l.to_le_bytes());
+        h.update(r.to_le_bytes());
+        h.update([u8::from(*same)]);
+    }
+    hex::encode(h.finalize())
 }
 
 /// SHA-256 over the configuration, the staged rows (ids and flags) and the decisions.

@@ -229,3 +229,123 @@ fn link_files_explains_pairs_and_checks_its_inputs() {
     );
     assert!(!other.exists() && !dir.path().join("other").exists());
 }
+
+/// Persons as sets of staging rows (with their ids) and households as sets of persons.
+type Persons = std::collections::BTreeMap<Vec<i64>, i64>;
+type Households = std::collections::BTreeSet<Vec<Vec<i64>>>;
+
+async fn registry_shape(data: &Path) -> (Persons, Households) {
+    let s = store(data).await;
+    let mut rows_of: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (staging, person) in s.person_sources().await.unwrap() {
+        rows_of.entry(person).or_default().push(staging);
+    }
+    let persons: Persons = rows_of.iter().map(|(p, rows)| (rows.clone(), *p)).collect();
+    let households_count = s.dashboard(&Scope::All).await.unwrap().total.households;
+    let mut households = Households::new();
+    for id in 1..=i64::try_from(households_count).unwrap() {
+        let h = s.household(&Scope::All, id).await.unwrap().unwrap();
+        let mut members: Vec<Vec<i64>> = h
+            .members
+            .iter()
+            .map(|m| rows_of[&m.person_id].clone())
+            .collect();
+        members.sort();
+        households.insert(members);
+    }
+    assert_eq!(households.len() as u64, households_count);
+    (persons, households)
+}
+
+/// Splits a register CSV in two at a household boundary near the middle (the first column is the
+/// household number): two batches of one register, as a district sends month after month.
+fn split_register(file: &std::path::Path, first: &std::path::Path, second: &std::path::Path) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let key = |line: &str| line.split(',').next().unwrap_or_default().to_owned();
+    let mut cut = rows.len() / 2;
+    while cut < rows.len() && key(rows[cut]) == key(rows[cut - 1]) {
+        cut += 1;
+    }
+    let write = |path: &std::path::Path, part: &[&str]| {
+        std::fs::write(path, format!("{header}\n{}\n", part.join("\n"))).unwrap();
+    };
+    write(first, &rows[..cut]);
+    write(second, &rows[cut..]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_rows_are_linked_incrementally() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let synth = dir.path().join("synth");
+    let s = synth.to_str().unwrap();
+    ok(
+        &data,
+        &["synth", "--out", s, "--persons", "300", "--format", "csv"],
+    );
+    split_register(
+        &synth.join("dibao_register.csv"),
+        &synth.join("dibao_1.csv"),
+        &synth.join("dibao_2.csv"),
+    );
+    let import = |kind: &str, file: &str| {
+        ok(&data, &["import", kind, synth.join(file).to_str().unwrap()]);
+    };
+    import("villages", "villages.csv");
+    import("poverty", "poverty_register.csv");
+    let reports = dir.path().join("reports");
+    let r = reports.to_str().unwrap();
+    let reconcile = |extra: &[&str]| {
+        let mut args = vec!["reconcile", "--out", r, "--as-of", "2026-01-01"];
+        args.extend_from_slice(extra);
+        ok(&data, &args)
+    };
+    let first = reconcile(&[]);
+    assert!(first.contains("full run: first run"), "{first}");
+
+    // A register the stored model has never seen: re-estimate.
+    import("dibao", "dibao_1.csv");
+    let second = reconcile(&[]);
+    assert!(
+        second.contains("full run: a register the stored linkage model has not seen arrived"),
+        "{second}"
+    );
+    let (before, _) = registry_shape(&data).await;
+
+    // More rows of known registers: incremental.
+    import("dibao", "dibao_2.csv");
+    let third = reconcile(&[]);
+    assert!(third.contains("incremental run: "), "{third}");
+    assert!(!third.contains("incremental run: 0 new rows"), "{third}");
+    let (incremental, incremental_households) = registry_shape(&data).await;
+    // Every person of the earlier run keeps their id and rows.
+    let rows_of: std::collections::HashMap<i64, &Vec<i64>> =
+        incremental.iter().map(|(rows, id)| (*id, rows)).collect();
+    for (rows, id) in &before {
+        let now = rows_of
+            .get(id)
+            .unwrap_or_else(|| panic!("person {id} lost"));
+        assert!(
+            rows.iter().all(|r| now.contains(r)),
+            "person {id}: {rows:?} → {now:?}"
+        );
+    }
+
+    // Nothing new: nothing changes.
+    let snap = snapshot(&data, &reports).await;
+    let fourth = reconcile(&[]);
+    assert!(fourth.contains("incremental run: 0 new rows"), "{fourth}");
+    assert_eq!(persons_line(&third), persons_line(&fourth));
+    assert_eq!(snap, snapshot(&data, &reports).await);
+
+    // The same persons and households (up to ids) as a full run on everything.
+    let full = reconcile(&["--full"]);
+    assert!(full.contains("full run: --full"), "{full}");
+    let (full_persons, full_households) = registry_shape(&data).await;
+    let sets = |p: &Persons| p.keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(sets(&incremental), sets(&full_persons));
+    assert_eq!(incremental_households, full_households);
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod district;
+mod incremental;
 
 use chrono::NaiveDate;
 use gongrong_domain::IdNumber;
