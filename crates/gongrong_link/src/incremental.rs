@@ -14,7 +14,7 @@ use crate::config::LinkConfig;
 use crate::model::Model;
 use crate::prepare::Prepared;
 use crate::record::LinkRecord;
-use crate::run::{LinkError, LinkStats, Linkage, RULES, check_input};
+use crate::run::{LinkError, LinkStats, Linkage, RULES, check_input, unusable};
 use crate::score::{Band, Rule, Scorer};
 use rayon::prelude::*;
 
@@ -102,12 +102,7 @@ pub fn link_incremental(
         cluster_of: clustering.cluster_of,
         clusters: clustering.clusters,
         duplicates: clustering.duplicates,
-        unusable: recs
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.usable)
-            .map(|(i, _)| i as u32)
-            .collect(),
+        unusable: unusable(&prep),
         oversize_blocks: blocked.oversize,
         stats,
     })
