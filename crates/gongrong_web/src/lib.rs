@@ -139,6 +139,44 @@ pub(crate) async fn record_audit(
     Ok(state.store.audit(&event).await?)
 }
 
+/// Reads one record of kind `kind` (`household`, `review`) by its id in the URL, through a
+/// scope-filtered `fetch`, and audits the read — a miss too (`{kind}.read_denied`): an attempt to
+/// open a record outside one's area is worth knowing about. A malformed id, a missing record and
+/// one outside the user's area are the same 404.
+pub(crate) async fn audited_read<T, Fut>(
+    state: &AppState,
+    auth: &ctx::Auth,
+    kind: &str,
+    id: &str,
+    channel: &str,
+    fetch: impl FnOnce(i64) -> Fut,
+) -> error::WebResult<T>
+where
+    Fut: std::future::Future<Output = gongrong_store::Result<Option<T>>>,
+{
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(error::WebError::NotFound);
+    };
+    let found = fetch(id).await?;
+    let (action, detail) = match &found {
+        Some(_) => (format!("{kind}.read"), channel.to_owned()),
+        None => (
+            format!("{kind}.read_denied"),
+            format!("{channel}: not found or out of scope"),
+        ),
+    };
+    record_audit(
+        state,
+        &auth.ctx,
+        &auth.user.username,
+        &action,
+        format!("{kind}:{id}"),
+        detail,
+    )
+    .await?;
+    found.ok_or(error::WebError::NotFound)
+}
+
 const APP_CSS: &str = include_str!("../static/app.css");
 
 async fn app_css() -> impl IntoResponse {

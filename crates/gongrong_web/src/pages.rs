@@ -403,35 +403,18 @@ pub async fn search(
 
 // ---------- household ----------
 
-/// Reads a household in the user's scope and records the read in the audit log (a miss too:
-/// an attempt to open a household outside one's area is worth knowing about).
+/// Reads a household in the user's scope; the read (or the miss) is audited.
 pub async fn read_household(
     state: &AppState,
     auth: &Auth,
     id: &str,
     channel: &str,
 ) -> WebResult<HouseholdView> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
-    let view = state.store.household(&auth.user.scope(), id).await?;
-    let (action, detail) = match &view {
-        Some(_) => ("household.read", channel.to_owned()),
-        None => (
-            "household.read_denied",
-            format!("{channel}: not found or out of scope"),
-        ),
-    };
-    record_audit(
-        state,
-        &auth.ctx,
-        &auth.user.username,
-        action,
-        format!("household:{id}"),
-        detail,
-    )
-    .await?;
-    view.ok_or(WebError::NotFound)
+    let scope = auth.user.scope();
+    crate::audited_read(state, auth, "household", id, channel, |id| {
+        state.store.household(&scope, id)
+    })
+    .await
 }
 
 pub async fn household(

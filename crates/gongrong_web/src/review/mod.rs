@@ -169,27 +169,11 @@ pub async fn read_pair(
     channel: &str,
 ) -> WebResult<ReviewPair> {
     require_view(auth.user.role)?;
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
-    let pair = state.store.review_pair(&auth.user.scope(), id).await?;
-    let (action, detail) = match &pair {
-        Some(_) => ("review.read", channel.to_owned()),
-        None => (
-            "review.read_denied",
-            format!("{channel}: not found or out of scope"),
-        ),
-    };
-    record_audit(
-        state,
-        &auth.ctx,
-        &auth.user.username,
-        action,
-        format!("review:{id}"),
-        detail,
-    )
-    .await?;
-    pair.ok_or(WebError::NotFound)
+    let scope = auth.user.scope();
+    crate::audited_read(state, auth, "review", id, channel, |id| {
+        state.store.review_pair(&scope, id)
+    })
+    .await
 }
 
 /// Stores a reviewer's decision on a pair in the user's scope and audits it.
