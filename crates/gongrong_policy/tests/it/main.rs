@@ -1,0 +1,6 @@
+//! Integration tests of gongrong_policy: the reference catalogue in `policies/`, bad catalogues,
+//! analysts' YAML cases, reforms, duplicates and gaps, what-if and dividends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod load;
+mod support;
