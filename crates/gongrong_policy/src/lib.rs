@@ -22,6 +22,7 @@ pub mod period;
 pub mod plan;
 mod reform;
 pub mod syntax;
+pub mod testing;
 pub mod types;
 
 pub use catalogue::{

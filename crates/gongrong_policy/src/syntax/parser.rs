@@ -426,6 +426,9 @@ impl Parser {
                     span: start,
                 })
             }
+            Tok::Ident(s) if KEYWORDS.contains(&s.as_str()) => {
+                Err(self.error(format!("expected a value, found `{s}`")))
+            }
             Tok::Ident(_) => {
                 let first = self.ident("a name")?;
                 if *self.peek() == Tok::LParen {

@@ -2,5 +2,7 @@
 //! analysts' YAML cases, reforms, duplicates and gaps, what-if and dividends.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bad_catalogue;
 mod load;
 mod support;
+mod yaml;
