@@ -17,6 +17,7 @@ pub mod catalogue;
 mod check;
 pub mod error;
 mod eval;
+pub mod explain;
 pub mod facts;
 pub mod period;
 pub mod plan;
