@@ -15,6 +15,8 @@
 pub mod ast;
 pub mod catalogue;
 mod check;
+pub mod coverage;
+pub mod dividend;
 pub mod error;
 mod eval;
 pub mod explain;
@@ -25,6 +27,7 @@ mod reform;
 pub mod syntax;
 pub mod testing;
 pub mod types;
+pub mod whatif;
 
 pub use catalogue::{
     Catalogue, Entity, Label, ParamDef, ParamId, PolicyDef, PolicyId, PolicyPeriod, VarDef, VarId,

@@ -222,32 +222,7 @@ impl Runner {
             .map_err(|e: crate::period::PeriodError| e.to_string())?;
         let plan = self.plan(&case.reforms, period)?;
         let cat = plan.catalogue().clone();
-        let mut hh = HouseholdFacts {
-            id: case.name.clone(),
-            village: "370305100201".to_owned(),
-            ..HouseholdFacts::default()
-        };
-        for (k, v) in &case.household {
-            let key = scalar_text(k).unwrap_or_default();
-            if key == "village" {
-                hh.village = scalar_text(v).ok_or("`village` must be a 12-digit code")?;
-                continue;
-            }
-            read_fact(&cat, &mut hh.values, Entity::Household, &key, v)
-                .map_err(|m| format!("household.{key}: {m}"))?;
-        }
-        for (i, m) in case.members.iter().enumerate() {
-            let mut p = PersonFacts {
-                id: format!("member {}", i + 1),
-                values: Facts::new(),
-            };
-            for (k, v) in m {
-                let key = scalar_text(k).unwrap_or_default();
-                read_fact(&cat, &mut p.values, Entity::Person, &key, v)
-                    .map_err(|e| format!("member {}, {key}: {e}", i + 1))?;
-            }
-            hh.members.push(p);
-        }
+        let hh = household_facts(&cat, case.name.clone(), &case.household, &case.members)?;
         let ev = plan.evaluate(&hh);
         let mut failures = Vec::new();
         for (k, v) in &case.expect {
@@ -310,6 +285,62 @@ impl Runner {
         }
         Ok(failures)
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HouseholdYaml {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    household: serde_norway::Mapping,
+    #[serde(default)]
+    members: Vec<serde_norway::Mapping>,
+}
+
+/// Reads one household written as in a test case (`household:` and `members:`, optional `id:`).
+pub fn household_from_yaml(cat: &Catalogue, text: &str) -> Result<HouseholdFacts, String> {
+    let h: HouseholdYaml = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+    household_facts(cat, h.id.unwrap_or_default(), &h.household, &h.members)
+}
+
+fn household_facts(
+    cat: &Catalogue,
+    id: String,
+    household: &serde_norway::Mapping,
+    members: &[serde_norway::Mapping],
+) -> Result<HouseholdFacts, String> {
+    let mut hh = HouseholdFacts {
+        id,
+        village: "370305100201".to_owned(),
+        ..HouseholdFacts::default()
+    };
+    for (k, v) in household {
+        let key = scalar_text(k).unwrap_or_default();
+        if key == "village" {
+            hh.village = scalar_text(v).ok_or("`village` must be a 12-digit code")?;
+            continue;
+        }
+        read_fact(cat, &mut hh.values, Entity::Household, &key, v)
+            .map_err(|m| format!("household.{key}: {m}"))?;
+    }
+    for (i, m) in members.iter().enumerate() {
+        let mut p = PersonFacts {
+            id: format!("member {}", i + 1),
+            values: Facts::new(),
+        };
+        for (k, v) in m {
+            let key = scalar_text(k).unwrap_or_default();
+            if key == "id" {
+                p.id = scalar_text(v).unwrap_or_default();
+                continue;
+            }
+            read_fact(cat, &mut p.values, Entity::Person, &key, v)
+                .map_err(|e| format!("member {}, {key}: {e}", i + 1))?;
+        }
+        hh.members.push(p);
+    }
+    Ok(hh)
 }
 
 fn shown(cat: &Catalogue, v: Option<Value>) -> String {

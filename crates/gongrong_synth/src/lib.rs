@@ -12,6 +12,7 @@
 //! export date.
 
 mod defects;
+pub mod facts;
 mod households;
 mod identities;
 mod ids;

@@ -237,7 +237,7 @@ pub(crate) fn health<R: Rng>(
     }
 }
 
-fn self_care<R: Rng>(
+pub(crate) fn self_care<R: Rng>(
     rng: &mut R,
     age: u32,
     health: Health,
@@ -271,7 +271,7 @@ fn self_care<R: Rng>(
     })
 }
 
-fn labour<R: Rng>(
+pub(crate) fn labour<R: Rng>(
     rng: &mut R,
     age: u32,
     school: SchoolStage,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bad_catalogue;
+mod coverage;
 mod explain;
 mod load;
 mod support;
