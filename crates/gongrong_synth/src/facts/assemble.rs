@@ -2,6 +2,29 @@
 
 use super::columns::{Column, ColumnData, Population, Schema, Table};
 use super::{Chunk, FactsError, H, P};
+use rayon::prelude::*;
+
+/// The chunks' persons or households, read in order.
+struct Rows<'a> {
+    parts: &'a [Chunk],
+    persons: bool,
+}
+
+impl Rows<'_> {
+    fn gather<U: Send>(&self, f: impl Fn(&P) -> U + Sync + Send) -> Vec<U> {
+        debug_assert!(self.persons);
+        self.parts
+            .par_iter()
+            .flat_map_iter(|c| c.persons.iter().map(&f))
+            .collect()
+    }
+    fn gather_h<U: Send>(&self, f: impl Fn(&H) -> U + Sync + Send) -> Vec<U> {
+        self.parts
+            .par_iter()
+            .flat_map_iter(|c| c.households.iter().map(&f))
+            .collect()
+    }
+}
 use gongrong_domain::codes::DisabilityCategory;
 use gongrong_policy::{Entity, Period, PeriodKind};
 
@@ -17,19 +40,24 @@ pub(super) fn assemble(
 ) -> Result<Population, FactsError> {
     let nh: usize = parts.iter().map(|c| c.households.len()).sum();
     let np: usize = parts.iter().map(|c| c.persons.len()).sum();
-    let mut hs: Vec<H> = Vec::with_capacity(nh);
-    let mut ps: Vec<P> = Vec::with_capacity(np);
     let mut first_member = Vec::with_capacity(nh + 1);
     let mut person_household = Vec::with_capacity(np);
-    for c in parts {
+    for c in &parts {
         for &size in &c.sizes {
             first_member.push(person_household.len() as u32);
             let h = first_member.len() as u32 - 1;
             person_household.extend(std::iter::repeat_n(h, size as usize));
         }
-        hs.extend(c.households);
-        ps.extend(c.persons);
     }
+    // Columns are gathered chunk by chunk, in parallel and in order (cache-friendly).
+    let ps = Rows {
+        parts: &parts,
+        persons: true,
+    };
+    let hs = Rows {
+        parts: &parts,
+        persons: false,
+    };
     first_member.push(np as u32);
     let var_of = |entity, name: &str, ty: &str| schema.input(name, entity, ty);
     let mut persons = Table {
@@ -78,9 +106,9 @@ pub(super) fn assemble(
         };
         let (col_name, period) = period_of(name, kind, year_index, this, last, schema.period);
         let data = if ty == "money" {
-            ColumnData::Int64(ps.iter().map(get).collect())
+            ColumnData::Int64(ps.gather(get))
         } else {
-            ColumnData::Int32(ps.iter().map(|p| get(p) as i32).collect())
+            ColumnData::Int32(ps.gather(|p| get(p) as i32))
         };
         persons.columns.push(Column {
             name: col_name,
@@ -112,7 +140,7 @@ pub(super) fn assemble(
             name: col_name,
             var: id,
             period,
-            data: ColumnData::Bool(ps.iter().map(get).collect()),
+            data: ColumnData::Bool(ps.gather(get)),
         });
     }
     if let Some((id, _, _)) = var_of(Entity::Person, "birth_date", "date")? {
@@ -120,7 +148,7 @@ pub(super) fn assemble(
             name: "birth_date".into(),
             var: id,
             period: None,
-            data: ColumnData::Date32(ps.iter().map(|p| p.birth).collect()),
+            data: ColumnData::Date32(ps.gather(|p| p.birth)),
         });
     }
     // enums
@@ -189,11 +217,7 @@ pub(super) fn assemble(
             name: name.into(),
             var: id,
             period: None,
-            data: ColumnData::UInt8(
-                ps.iter()
-                    .map(|p| map.get(get(p)).copied().unwrap_or(0))
-                    .collect(),
-            ),
+            data: ColumnData::UInt8(ps.gather(|p| map.get(get(p)).copied().unwrap_or(0))),
         });
     }
 
@@ -212,9 +236,9 @@ pub(super) fn assemble(
         };
         let (col_name, period) = period_of(name, kind, year_index, this, last, schema.period);
         let data = if ty == "money" {
-            ColumnData::Int64(hs.iter().map(get).collect())
+            ColumnData::Int64(hs.gather_h(get))
         } else {
-            ColumnData::Int32(hs.iter().map(|h| get(h) as i32).collect())
+            ColumnData::Int32(hs.gather_h(|h| get(h) as i32))
         };
         households.columns.push(Column {
             name: col_name,
@@ -238,7 +262,7 @@ pub(super) fn assemble(
             name: col_name,
             var: id,
             period,
-            data: ColumnData::Bool(hs.iter().map(get).collect()),
+            data: ColumnData::Bool(hs.gather_h(get)),
         });
     }
     if let Some((id, t, _)) = var_of(Entity::Household, "housing_safety", "housing_safety")? {
@@ -250,13 +274,13 @@ pub(super) fn assemble(
             name: "housing_safety".into(),
             var: id,
             period: None,
-            data: ColumnData::UInt8(hs.iter().map(|h| map[usize::from(h.housing)]).collect()),
+            data: ColumnData::UInt8(hs.gather_h(|h| map[usize::from(h.housing)])),
         });
     }
     Ok(Population {
         period: schema.period,
         household_id: (1..=nh as u64).collect(),
-        village: hs.iter().map(|h| h.village).collect(),
+        village: hs.gather_h(|h| h.village),
         first_member,
         person_household,
         person_id: (1..=np as u64).collect(),
