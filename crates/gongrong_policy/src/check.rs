@@ -193,10 +193,7 @@ impl Checker<'_, '_> {
 
     fn variant(&self, e: EnumId, name: &str) -> Option<Value> {
         self.enum_def(e)?
-            .variants
-            .iter()
-            .position(|v| v.name == name)
-            .and_then(|i| u16::try_from(i).ok())
+            .variant_index(name)
             .map(|i| Value::Enum(e, i))
     }
 
@@ -490,13 +487,7 @@ impl Checker<'_, '_> {
                             "`{}` is neither a variable nor a {} (expected one of: {})",
                             name.text,
                             def.map_or("", |d| d.name.as_str()),
-                            def.map(|d| d
-                                .variants
-                                .iter()
-                                .map(|v| v.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", "))
-                                .unwrap_or_default()
+                            def.map(EnumDef::variant_names).unwrap_or_default()
                         ),
                     ));
                 }

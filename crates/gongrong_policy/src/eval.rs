@@ -137,6 +137,10 @@ struct Env<'a> {
     n: usize,
 }
 
+fn run(b: &Bound, hh: &[i64], persons: &[i64], n: usize, member: Option<usize>) -> i64 {
+    eval(b, &Env { hh, persons, n }, member)
+}
+
 fn eval(b: &Bound, env: &Env<'_>, member: Option<usize>) -> i64 {
     let ev = |x: &Bound| eval(x, env, member);
     match b {
@@ -290,32 +294,14 @@ impl PeriodPlan {
                     if origin[i] == Origin::Given {
                         continue;
                     }
-                    let v = eval(
-                        bound,
-                        &Env {
-                            hh: &hh,
-                            persons: &persons,
-                            n,
-                        },
-                        None,
-                    );
-                    hh[i] = v;
+                    hh[i] = run(bound, &hh, &persons, n, None);
                 }
                 Entity::Person => {
                     for m in 0..n {
                         if origin[nh + i * n + m] == Origin::Given {
                             continue;
                         }
-                        let v = eval(
-                            bound,
-                            &Env {
-                                hh: &hh,
-                                persons: &persons,
-                                n,
-                            },
-                            Some(m),
-                        );
-                        persons[i * n + m] = v;
+                        persons[i * n + m] = run(bound, &hh, &persons, n, Some(m));
                     }
                 }
             }

@@ -88,25 +88,10 @@ pub(crate) fn toml_value(
             .parse::<NaiveDate>()
             .map(Value::Date)
             .map_err(|_| "a date such as 2024-01-01".into()),
-        (Type::Enum(e), T::String(s)) => {
-            let def = enums.get(usize::from(e.0)).ok_or("unknown enum")?;
-            def.variants
-                .iter()
-                .position(|v| &v.name == s)
-                .and_then(|i| u16::try_from(i).ok())
-                .map(|i| Value::Enum(e, i))
-                .ok_or_else(|| {
-                    format!(
-                        "{s:?} is not a {} (expected one of: {})",
-                        def.name,
-                        def.variants
-                            .iter()
-                            .map(|v| v.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-        }
+        (Type::Enum(e), T::String(s)) => enums
+            .get(usize::from(e.0))
+            .ok_or("unknown enum")?
+            .value_of(e, s),
         (ty, other) => Err(format!(
             "expected {}, found the TOML {}",
             match ty {
@@ -899,18 +884,21 @@ fn policy(
         );
         return None;
     };
+    let unknown_var = |c: &mut Compiler<'_>, s: &Spanned<String>| {
+        c.err(
+            file,
+            s.span().start,
+            format!(
+                "{code}: unknown variable `{}`{}",
+                s.get_ref(),
+                suggest(s.get_ref(), var_index.keys().map(String::as_str))
+            ),
+        );
+    };
     let output =
         |c: &mut Compiler<'_>, s: &Spanned<String>, want: Type, what: &str| -> Option<VarId> {
             let Some(id) = var_index.get(s.get_ref()).copied() else {
-                c.err(
-                    file,
-                    s.span().start,
-                    format!(
-                        "{code}: unknown variable `{}`{}",
-                        s.get_ref(),
-                        suggest(s.get_ref(), var_index.keys().map(String::as_str))
-                    ),
-                );
+                unknown_var(c, s);
                 return None;
             };
             let v = &vars[id.0 as usize];
@@ -991,15 +979,7 @@ fn policy(
                 return None;
             }
             None => {
-                c.err(
-                    file,
-                    s.span().start,
-                    format!(
-                        "{code}: unknown variable `{}`{}",
-                        s.get_ref(),
-                        suggest(s.get_ref(), var_index.keys().map(String::as_str))
-                    ),
-                );
+                unknown_var(c, s);
                 return None;
             }
         },

@@ -88,6 +88,38 @@ pub struct EnumDef {
     pub location: Location,
 }
 
+impl EnumDef {
+    /// The index of the variant named `name` (or labelled so in Chinese).
+    pub fn variant_index(&self, name: &str) -> Option<u16> {
+        self.variants
+            .iter()
+            .position(|v| v.name == name || v.label.zh == name)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// The variant names, for messages: `a, b, c`.
+    pub fn variant_names(&self) -> String {
+        self.variants
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The value of variant `name` of this enum (`id`), or a message naming the variants.
+    pub fn value_of(&self, id: EnumId, name: &str) -> Result<Value, String> {
+        self.variant_index(name)
+            .map(|i| Value::Enum(id, i))
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is not a {} (expected one of: {})",
+                    self.name,
+                    self.variant_names()
+                )
+            })
+    }
+}
+
 /// The unit a parameter's values are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -480,28 +512,11 @@ impl Catalogue {
                 .parse::<NaiveDate>()
                 .map(Value::Date)
                 .map_err(|_| format!("{t:?} is not a date (YYYY-MM-DD)")),
-            Type::Enum(e) => {
-                let def = self
-                    .enums
-                    .get(usize::from(e.0))
-                    .ok_or_else(|| "unknown enum".to_owned())?;
-                def.variants
-                    .iter()
-                    .position(|v| v.name == t || v.label.zh == t)
-                    .and_then(|i| u16::try_from(i).ok())
-                    .map(|i| Value::Enum(e, i))
-                    .ok_or_else(|| {
-                        format!(
-                            "{t:?} is not a {} (expected one of: {})",
-                            def.name,
-                            def.variants
-                                .iter()
-                                .map(|v| v.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })
-            }
+            Type::Enum(e) => self
+                .enums
+                .get(usize::from(e.0))
+                .ok_or_else(|| "unknown enum".to_owned())?
+                .value_of(e, t),
         }
     }
 
