@@ -185,6 +185,21 @@ impl Compiler<'_> {
         p
     }
 
+    /// A variable's entity, period and type, each checked.
+    fn header(
+        &mut self,
+        enums: &[EnumDef],
+        file: usize,
+        entity: &Spanned<String>,
+        period: &Spanned<String>,
+        ty: &Spanned<String>,
+    ) -> Option<(Entity, PeriodKind, Type)> {
+        let e = self.entity(file, entity);
+        let p = self.period(file, period);
+        let t = self.parse_type(enums, file, ty);
+        Some((e?, p?, t?))
+    }
+
     fn enums(&mut self) -> Vec<EnumDef> {
         let Some((file, enums)) = &self.src.enums else {
             return Vec::new();
@@ -504,11 +519,9 @@ impl CatalogueSource {
         for (file, policy, inputs, formulas) in var_files {
             for (k, d) in inputs {
                 let d = d.get_ref();
-                let (Some(entity), Some(period), Some(ty)) = (
-                    c.entity(file, &d.entity),
-                    c.period(file, &d.period),
-                    c.parse_type(&enums, file, &d.ty),
-                ) else {
+                let Some((entity, period, ty)) =
+                    c.header(&enums, file, &d.entity, &d.period, &d.ty)
+                else {
                     continue;
                 };
                 let default = input_default(&mut c, &enums, file, k, d, ty);
@@ -527,11 +540,9 @@ impl CatalogueSource {
             }
             for (k, d) in formulas {
                 let d = d.get_ref();
-                let (Some(entity), Some(period), Some(ty)) = (
-                    c.entity(file, &d.entity),
-                    c.period(file, &d.period),
-                    c.parse_type(&enums, file, &d.ty),
-                ) else {
+                let Some((entity, period, ty)) =
+                    c.header(&enums, file, &d.entity, &d.period, &d.ty)
+                else {
                     continue;
                 };
                 let def = VarDef {
