@@ -6,6 +6,7 @@
 mod compile;
 pub(crate) mod files;
 mod graph;
+mod policy;
 pub(crate) mod source;
 
 pub use source::{CatalogueSource, SourceFile};
