@@ -66,7 +66,7 @@ async fn village_clerk_cannot_reach_another_village() {
     assert!(r.body.contains("赵小红"));
 
     // The refused attempt is on record.
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     assert!(events.iter().any(|e| e.action == "household.read_denied"
         && e.target == format!("household:{}", app.fx.hh_dongguan)
         && e.actor == "clerk_xg"));
