@@ -540,3 +540,40 @@ impl App {
         cookie.split(';').next().unwrap().to_owned()
     }
 }
+
+/// A clock a test moves by hand (sessions expire, locks run out).
+#[derive(Debug)]
+pub struct StepClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl StepClock {
+    pub fn new(at: DateTime<Utc>) -> Arc<StepClock> {
+        Arc::new(StepClock(std::sync::Mutex::new(at)))
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap();
+        *t += by;
+    }
+}
+
+impl gongrong_domain::Clock for StepClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl App {
+    /// The same store and data, served with another clock.
+    pub fn with_clock(mut self, clock: Arc<StepClock>) -> App {
+        self.fx.state.clock = clock;
+        self.router = router(self.fx.state.clone());
+        self
+    }
+
+    /// A request as if it came from `addr` (the server's connection info).
+    pub async fn request_from(&self, mut req: Request<Body>, addr: &str) -> Resp {
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.request(req).await
+    }
+}

@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod api;
 mod auth;
 mod browser;
@@ -11,3 +12,4 @@ mod common;
 mod pages;
 mod review;
 mod scoping;
+mod security;

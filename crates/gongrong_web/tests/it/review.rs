@@ -412,7 +412,7 @@ async fn deciding_stores_and_audits_the_decision() {
 #[tokio::test]
 async fn roles_that_may_not_decide_get_403() {
     let (app, p) = review_app().await;
-    for user in ["auditor", "clerk_dg"] {
+    for user in ["auditor", "clerk_dg", "admin", "edu"] {
         let session = app.login(user).await;
         let r = app
             .post_form(
