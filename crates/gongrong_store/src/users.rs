@@ -86,8 +86,10 @@ pub(crate) fn validate(
         (Role::DepartmentOfficer, None) => {
             invalid("a department officer needs a department".into())
         }
-        (Role::DepartmentOfficer, Some(d)) if d.chars().count() > 40 => {
-            invalid("department: at most 40 characters".into())
+        (Role::DepartmentOfficer, Some(d))
+            if d.chars().count() > 40 || d.chars().any(char::is_control) =>
+        {
+            invalid("department: at most 40 characters, no control characters".into())
         }
         (Role::DepartmentOfficer, _) => Ok(()),
         (_, Some(_)) => invalid(format!("a {} has no department", role.en())),

@@ -115,6 +115,11 @@ pub async fn login_submit(
     if username.len() > MAX_CREDENTIAL_LEN || form.password.len() > MAX_CREDENTIAL_LEN {
         return Err(WebError::BadRequest("credentials too long".into()));
     }
+    if username.chars().any(char::is_control) {
+        return Err(WebError::BadRequest(
+            "control characters in the username".into(),
+        ));
+    }
     let now = state.clock.now();
     let addr = ctx.remote_addr.as_deref();
     let channel = "web";
@@ -338,6 +343,14 @@ pub fn parse_search(p: &SearchParams, default_page_size: u32) -> WebResult<Parse
         .is_some_and(|t| t.chars().count() > MAX_QUERY_LEN)
     {
         return Err(WebError::BadRequest("query too long".into()));
+    }
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().any(char::is_control))
+    {
+        return Err(WebError::BadRequest(
+            "control characters in the query".into(),
+        ));
     }
     let village = match p
         .village

@@ -120,7 +120,14 @@ pub(crate) fn instant_text(at: DateTime<Utc>) -> String {
 /// the log.
 const MAX_DETAIL_CHARS: usize = 2_000;
 
+/// Cut to `max` characters, with NUL replaced (PostgreSQL text cannot hold it, and one bad
+/// event must not fail the batch it is committed with).
 fn bounded(s: String, max: usize) -> String {
+    let s = if s.contains('\0') {
+        s.replace('\0', "\u{fffd}")
+    } else {
+        s
+    };
     if s.chars().count() <= max {
         return s;
     }
@@ -499,6 +506,11 @@ mod tests {
         let b = canonical(GENESIS, "t", "a", "web", None, "bc", "", "");
         assert_ne!(digest(&a), digest(&b));
         assert_eq!(digest("abc").len(), 64);
+    }
+
+    #[test]
+    fn nul_characters_are_replaced() {
+        assert_eq!(bounded("a\0b".into(), 10), "a\u{fffd}b");
     }
 
     #[test]

@@ -7,6 +7,16 @@ use gongrong_store::{AuditFilter, ProblemKind};
 use sha2::{Digest, Sha256};
 
 pub async fn story(store: &Store) {
+    // Text a request may carry (a NUL, markup, quotes) is stored, never fails the chain.
+    store
+        .record_event(
+            &sys(),
+            "test.odd",
+            "x:\0",
+            "'; DROP TABLE audit_log; -- <b>\0</b>",
+        )
+        .await
+        .unwrap();
     let report = store.verify_audit_chain(&sys()).await.unwrap();
     assert_eq!(report.problem, None, "{report:?}");
     assert!(

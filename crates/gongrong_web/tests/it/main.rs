@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod auth;
+mod bad_input;
 mod browser;
 mod common;
 mod pages;
