@@ -390,3 +390,76 @@ pub async fn concurrency(url: &str) {
     let targets: BTreeSet<&str> = events.iter().map(|r| r.target.as_str()).collect();
     assert_eq!(targets.len(), tasks * per_task * 4 / 5);
 }
+
+/// Audited reads per second: `tasks` concurrent readers each opening households (every read
+/// appends its record through the group-commit writer and waits for the commit), against one
+/// reader at a time (a commit per read). Run with `--ignored --nocapture`.
+pub async fn read_throughput(url: &str) {
+    let store = Store::open(url).await.unwrap();
+    let (poverty, dibao) = synthetic(3_000);
+    for (register, records) in [(Register::Poverty, &poverty), (Register::Dibao, &dibao)] {
+        let mut w = store
+            .begin_import(&sys(), batch(register, register.code()))
+            .await
+            .unwrap();
+        w.add_records(records).await.unwrap();
+        w.commit().await.unwrap();
+    }
+    let staged = store.staged_records_without_raw(&sys()).await.unwrap();
+    let unified = gongrong_domain::unify::exact_id(&staged, day("2026-01-01"));
+    store
+        .replace_registry(&sys(), &unified, t(9))
+        .await
+        .unwrap();
+    let households = unified.households.len() as i64;
+    let reader = as_user(Role::DistrictCivilAffairs, "370305");
+
+    let serial = 500;
+    let clock = std::time::Instant::now();
+    for i in 0..serial {
+        assert!(
+            store
+                .household(&reader, 1 + i % households)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    let serial_rate = serial as f64 / clock.elapsed().as_secs_f64();
+
+    for tasks in [50_usize, 200] {
+        let per_task = 100;
+        let clock = std::time::Instant::now();
+        let mut handles = Vec::new();
+        for task in 0..tasks {
+            let (store, reader) = (store.clone(), reader.clone());
+            handles.push(tokio::spawn(async move {
+                for i in 0..per_task {
+                    let id = 1 + ((task * per_task + i) as i64) % households;
+                    assert!(store.household(&reader, id).await.unwrap().is_some());
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let secs = clock.elapsed().as_secs_f64();
+        println!(
+            "{}: {} audited household reads by {tasks} concurrent readers in {secs:.2}s: {:.0}/s \
+             (one reader at a time: {serial_rate:.0}/s)",
+            store.backend(),
+            tasks * per_task,
+            (tasks * per_task) as f64 / secs
+        );
+    }
+    let report = store.verify_audit_chain(&sys()).await.unwrap();
+    assert_eq!(report.problem, None);
+    let clock = std::time::Instant::now();
+    store.verify_audit_chain(&sys()).await.unwrap();
+    println!(
+        "{}: verified {} records in {:.2}s",
+        store.backend(),
+        report.records,
+        clock.elapsed().as_secs_f64()
+    );
+}

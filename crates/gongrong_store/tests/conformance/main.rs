@@ -1373,6 +1373,24 @@ async fn throughput_postgres() {
     throughput(&store).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "throughput measurement; run with --ignored --nocapture"]
+async fn audited_reads_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    audit::read_throughput(&format!(
+        "sqlite://{}",
+        dir.path().join("reads.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "throughput measurement; run with --ignored --nocapture"]
+async fn audited_reads_postgres() {
+    let cluster = gongrong_testkit::PgCluster::start().unwrap();
+    audit::read_throughput(&cluster.create_database("reads").unwrap()).await;
+}
+
 /// Web handlers need `Send` futures and a `Send + Sync` store.
 #[allow(dead_code, clippy::let_underscore_future)]
 fn futures_are_send(store: Store, mut w: gongrong_store::ImportWriter) {
