@@ -203,25 +203,8 @@ pub(crate) async fn queue(
 pub(crate) async fn pair(store: &Store, access: &Access, id: i64) -> Result<Option<ReviewPair>> {
     access.require(Permission::ReadReview)?;
     let found = read_pair(&store.db, access, id).await?;
-    let action = if found.is_some() {
-        "review.read"
-    } else {
-        "review.read_denied"
-    };
-    let detail = if found.is_some() {
-        String::new()
-    } else {
-        "not found or out of scope".to_owned()
-    };
-    store
-        .audit
-        .append(vec![Event::new(
-            access,
-            action,
-            format!("review:{id}"),
-            detail,
-        )])
-        .await?;
+    let detail = found.as_ref().map(|_| String::new());
+    audit::record_read(&store.audit, access, "review", id, detail).await?;
     Ok(found)
 }
 

@@ -145,32 +145,11 @@ pub(crate) async fn household(
 ) -> Result<Option<HouseholdView>> {
     access.require(Permission::ReadPeople)?;
     let found = read_household(store, access, id).await?;
-    let (action, detail) = match &found {
-        Some(h) => (
-            "household.read",
-            format!(
-                "members={}",
-                h.members
-                    .iter()
-                    .map(|m| m.person_id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        ),
-        None => (
-            "household.read_denied",
-            "not found or out of scope".to_owned(),
-        ),
-    };
-    store
-        .audit
-        .append(vec![Event::new(
-            access,
-            action,
-            format!("household:{id}"),
-            detail,
-        )])
-        .await?;
+    let detail = found.as_ref().map(|h| {
+        let members: Vec<String> = h.members.iter().map(|m| m.person_id.to_string()).collect();
+        format!("members={}", members.join(","))
+    });
+    crate::audit::record_read(&store.audit, access, "household", id, detail).await?;
     Ok(found)
 }
 

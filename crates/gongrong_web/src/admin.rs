@@ -157,15 +157,7 @@ fn department(s: &str) -> Option<String> {
 
 /// A new password that passes the rules, shown to the administrator once.
 fn generated_password(username: &str) -> WebResult<(String, String)> {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    let password: String = (0..16)
-        .map(|_| {
-            let i = rng.random_range(0..ALPHABET.len());
-            char::from(ALPHABET.get(i).copied().unwrap_or(b'x'))
-        })
-        .collect();
+    let password = crate::password::generate_password();
     crate::password::check_password(username, &password)
         .map_err(|e| WebError::Internal(format!("generated password refused: {e}")))?;
     let hash = crate::password::hash_password(&password).map_err(WebError::internal)?;

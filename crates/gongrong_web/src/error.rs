@@ -156,3 +156,8 @@ impl IntoResponse for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// A record id from a URL: anything but a number is the same 404 as a missing record.
+pub fn record_id(id: &str) -> WebResult<i64> {
+    id.parse::<i64>().map_err(|_| WebError::NotFound)
+}

@@ -56,8 +56,8 @@ use tower_http::trace::TraceLayer;
 pub use ctx::{LANG_COOKIE, SESSION_COOKIE};
 pub use error::{ErrorKind, WebError};
 pub use password::{
-    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password, hash_password,
-    verify_password,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password, generate_password,
+    hash_password, verify_password,
 };
 
 /// Web server settings.

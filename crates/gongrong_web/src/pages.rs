@@ -493,12 +493,9 @@ pub async fn search(
 /// Reads a household as the access (scoped, masked and audited by the store, a miss too). A
 /// malformed id, a missing household and one outside the user's area are the same 404.
 pub async fn read_household(state: &AppState, auth: &Auth, id: &str) -> WebResult<HouseholdView> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
     state
         .store
-        .household(&auth.access, id)
+        .household(&auth.access, crate::error::record_id(id)?)
         .await?
         .ok_or(WebError::NotFound)
 }

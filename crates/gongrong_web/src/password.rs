@@ -45,6 +45,20 @@ fn is_common(password: &str) -> bool {
         .any(|l| l == lower)
 }
 
+/// A random password that passes the rules: 16 characters from an alphabet without look-alikes
+/// (no 0/O, 1/l/I), for accounts an administrator creates or resets (shown once).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| {
+            let i = rng.random_range(0..ALPHABET.len());
+            char::from(ALPHABET.get(i).copied().unwrap_or(b'x'))
+        })
+        .collect()
+}
+
 /// The password rules (see the module documentation).
 pub fn check_password(username: &str, password: &str) -> Result<(), PasswordError> {
     let n = password.chars().count();
@@ -142,5 +156,8 @@ mod tests {
         assert_eq!(check_password("wang", "correct horse 电池 staple"), Ok(()));
         // The demo accounts' password passes the rules as they are.
         assert_eq!(check_password("clerk", "gongrong-demo"), Ok(()));
+        let g = generate_password();
+        assert_eq!(g.chars().count(), 16);
+        assert_ne!(g, generate_password());
     }
 }

@@ -7,7 +7,6 @@ use crate::config::Settings;
 use anyhow::{Context, Result, bail};
 use gongrong_domain::{RegionCode, Role};
 use gongrong_store::{NewUser, Store, UserChange};
-use rand::Rng;
 use std::io::BufRead;
 
 #[derive(clap::Subcommand)]
@@ -64,18 +63,6 @@ pub enum UserCommand {
     Unlock { username: String },
 }
 
-/// A random password that passes the rules: 16 characters from an unambiguous alphabet.
-pub fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..16)
-        .map(|_| {
-            let i = rng.random_range(0..ALPHABET.len());
-            char::from(ALPHABET.get(i).copied().unwrap_or(b'x'))
-        })
-        .collect()
-}
-
 fn parse_role(role: &str) -> Result<Role> {
     Role::parse(role).with_context(|| {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
@@ -103,7 +90,7 @@ fn new_password(username: &str, from_stdin: bool) -> Result<(String, bool)> {
         std::io::stdin().lock().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
-        (generate_password(), true)
+        (gongrong_web::generate_password(), true)
     };
     gongrong_web::check_password(username, &password).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((password, generated))

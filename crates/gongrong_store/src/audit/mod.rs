@@ -176,6 +176,32 @@ impl Event {
     }
 }
 
+/// Audits the lookup of one record by id: `{kind}.read` with `detail` when it was found, else
+/// `{kind}.read_denied` (missing or out of scope: the same to the caller, not to the log).
+pub(crate) async fn record_read(
+    writer: &writer::AuditWriter,
+    access: &Access,
+    kind: &str,
+    id: i64,
+    found: Option<String>,
+) -> Result<()> {
+    let (action, detail) = match found {
+        Some(detail) => (format!("{kind}.read"), detail),
+        None => (
+            format!("{kind}.read_denied"),
+            "not found or out of scope".to_owned(),
+        ),
+    };
+    writer
+        .append(vec![Event::new(
+            access,
+            &action,
+            format!("{kind}:{id}"),
+            detail,
+        )])
+        .await
+}
+
 /// The canonical serialisation of a record's content after `prev_hash` (see the module docs).
 #[allow(clippy::too_many_arguments)]
 fn canonical(

@@ -139,12 +139,9 @@ pub async fn load_queue(
 
 /// Reads a pair as the access (scoped, masked and audited by the store, a miss too).
 pub async fn read_pair(state: &AppState, auth: &Auth, id: &str) -> WebResult<ReviewPair> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
     state
         .store
-        .review_pair(&auth.access, id)
+        .review_pair(&auth.access, crate::error::record_id(id)?)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -158,9 +155,7 @@ pub async fn decide(
     note: &str,
 ) -> WebResult<(i64, ReviewDecision)> {
     require_decide(auth)?;
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
+    let id = crate::error::record_id(id)?;
     let decision = state
         .store
         .decide_review(&auth.access, id, verdict, note)

@@ -2,7 +2,7 @@
 //! only, an empty-state before the list is filled), administrators (accounts, no people), the
 //! reveal of one masked field, and the audit pages.
 
-use crate::common::{App, PASSWORD, app, head_id, spouse_id, sys, zhao_id};
+use crate::common::{App, app, head_id, spouse_id, sys, zhao_id};
 use axum::http::StatusCode;
 use gongrong_domain::Role;
 use gongrong_store::NewUser;

@@ -165,24 +165,12 @@ async fn person_of(store: &Store, name: &str) -> (i64, i64) {
         )
         .await
         .unwrap();
+    assert_eq!(page.hits.len(), 1, "exactly one {name} in the fixture");
     (page.hits[0].person_id, page.hits[0].household_id)
 }
 
 async fn household_of(store: &Store, name: &str) -> i64 {
-    let page = store
-        .search(
-            &sys(),
-            &SearchQuery {
-                text: Some(name.into()),
-                village: None,
-                page: 0,
-                page_size: 10,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(page.hits.len(), 1, "exactly one {name} in the fixture");
-    page.hits[0].household_id
+    person_of(store, name).await.1
 }
 
 /// Users: one per role and area used by the tests; all with [`PASSWORD`].
