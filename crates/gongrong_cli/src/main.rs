@@ -49,6 +49,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// The audit chain: verify it, list recent events.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -93,6 +96,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Link(a) => commands::link::run(&settings, a),
             Command::Build(a) => commands::build::run(&settings, a).await,
             Command::User(c) => commands::user::run(&settings, c).await,
+            Command::Audit(c) => commands::audit::run(&settings, c).await,
         }
     })
 }

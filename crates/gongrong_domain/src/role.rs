@@ -14,12 +14,12 @@ pub enum Role {
     DistrictCivilAffairs,
     /// 区乡村振兴局 district rural revitalisation: files, spot-checks; sees the district.
     DistrictRuralRevitalisation,
-    /// 部门经办人 officer of a partner department (education, health, …); sees the district,
-    /// limited to the people of the department's policies once the policy engine lands.
+    /// 部门经办人 officer of a partner department (education, health, …); sees only the people
+    /// the policy engine lists for the department's policies, in their area.
     DepartmentOfficer,
-    /// 审计 auditor: reads everything, changes nothing, sees identifiers masked.
+    /// 审计 auditor: reads the district, changes nothing, sees sensitive fields masked.
     Auditor,
-    /// 系统管理员 administrator: manages users.
+    /// 系统管理员 administrator: manages user accounts; sees no people.
     Admin,
 }
 
@@ -79,17 +79,5 @@ impl Role {
             crate::Lang::Zh => self.zh(),
             crate::Lang::En => self.en(),
         }
-    }
-
-    /// Whether full ID numbers, phone numbers and bank accounts are shown to this role.
-    /// Others see them masked.
-    pub fn sees_identifiers(self) -> bool {
-        matches!(
-            self,
-            Role::VillageClerk
-                | Role::TownCaseworker
-                | Role::DistrictCivilAffairs
-                | Role::DistrictRuralRevitalisation
-        )
     }
 }

@@ -43,12 +43,9 @@ pub use validate::{PersonStatus, RowValidator};
 pub use villages::{VillageList, import_villages, read_villages};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gongrong_store::{BatchSummary, NewBatch, Store};
+use gongrong_store::{Access, BatchSummary, NewBatch, Store};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Who an import is recorded as, when the caller does not say.
-pub const DEFAULT_IMPORTER: &str = "gongrong import";
 
 /// How to read a file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -92,14 +89,16 @@ pub fn china_today(now: DateTime<Utc>) -> NaiveDate {
 
 /// Imports one register file into a new staging batch (see the crate docs: all or nothing, and
 /// a file already imported is recognised by its SHA-256 and skipped).
+/// `access` is the importing actor (a system actor: imports are jobs); its time is the import's.
 pub async fn import_register(
     store: &Store,
+    access: &Access,
     file: &Path,
     mapping: &Mapping,
     opts: &ImportOptions,
-    now: DateTime<Utc>,
     progress: &dyn Fn(ImportProgress),
 ) -> Result<ImportOutcome, ImportError> {
+    let now = access.time();
     let started = Instant::now();
     mapping.ensure_complete()?;
     let Some(register) = mapping.register() else {
@@ -120,7 +119,7 @@ pub async fn import_register(
         sha256: scan.sha256.clone(),
         encoding: scan.encoding_label(),
         imported_at: now,
-        imported_by: DEFAULT_IMPORTER.to_owned(),
+        imported_by: access.actor_name().to_owned(),
     };
     let mut reader = RegisterReader::from_scan(file, scan, mapping, &regions, china_today(now))?;
     let report = |reader: &RegisterReader<'_>, committing: bool| {
@@ -136,7 +135,7 @@ pub async fn import_register(
         });
     };
     report(&reader, false);
-    let mut writer = store.begin_import(batch).await?;
+    let mut writer = store.begin_import(access, batch).await?;
     let mut rejects = Vec::new();
     while let Some(chunk) = reader.next_chunk()? {
         if !chunk.records.is_empty() {

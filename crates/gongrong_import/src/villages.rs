@@ -12,7 +12,7 @@ use crate::source::{CellIssue, Table, display, scan_file};
 use crate::validate::find_header;
 use gongrong_domain::region::Level;
 use gongrong_domain::{Region, RegionCode, RegionTable};
-use gongrong_store::{RejectRow, Store};
+use gongrong_store::{Access, RejectRow, Store};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -134,6 +134,7 @@ pub fn read_villages(
 /// problem named, when any row is bad. Returns the number of villages written.
 pub async fn import_villages(
     store: &Store,
+    access: &Access,
     file: &Path,
     mapping: &Mapping,
     opts: &ImportOptions,
@@ -145,5 +146,5 @@ pub async fn import_villages(
             problems: list.rejects,
         });
     }
-    Ok(store.upsert_villages(&list.villages).await?)
+    Ok(store.upsert_villages(access, &list.villages).await?)
 }

@@ -23,6 +23,7 @@ enum Column {
     Bool(Vec<bool>),
     Date(Vec<NaiveDate>),
     OptDate(Vec<Option<NaiveDate>>),
+    OptTime(Vec<Option<DateTime<Utc>>>),
     Time(Vec<DateTime<Utc>>),
     Float(Vec<f64>),
 }
@@ -42,6 +43,7 @@ impl Column {
             Arg::Bool(v) => Column::Bool(one(v, capacity)),
             Arg::Date(v) => Column::Date(one(v, capacity)),
             Arg::OptDate(v) => Column::OptDate(one(v, capacity)),
+            Arg::OptTime(v) => Column::OptTime(one(v, capacity)),
             Arg::Time(v) => Column::Time(one(v, capacity)),
             Arg::Float(v) => Column::Float(one(v, capacity)),
         }
@@ -56,6 +58,7 @@ impl Column {
             (Column::Bool(c), Arg::Bool(v)) => c.push(v),
             (Column::Date(c), Arg::Date(v)) => c.push(v),
             (Column::OptDate(c), Arg::OptDate(v)) => c.push(v),
+            (Column::OptTime(c), Arg::OptTime(v)) => c.push(v),
             (Column::Time(c), Arg::Time(v)) => c.push(v),
             (Column::Float(c), Arg::Float(v)) => c.push(v),
             (_, arg) => {
@@ -80,6 +83,7 @@ impl Column {
             Column::Bool(c) => q.bind(c[i]),
             Column::Date(c) => q.bind(c[i]),
             Column::OptDate(c) => q.bind(c[i]),
+            Column::OptTime(c) => q.bind(c[i]),
             Column::Time(c) => q.bind(c[i]),
             Column::Float(c) => q.bind(c[i]),
         }
@@ -99,6 +103,7 @@ impl Column {
             Column::Bool(c) => q.bind(&c[from..to]),
             Column::Date(c) => q.bind(&c[from..to]),
             Column::OptDate(c) => q.bind(&c[from..to]),
+            Column::OptTime(c) => q.bind(&c[from..to]),
             Column::Time(c) => q.bind(&c[from..to]),
             Column::Float(c) => q.bind(&c[from..to]),
         }

@@ -1,6 +1,7 @@
-//! Counts per town inside a scope, computed in SQL.
+//! Counts per town of the people an access may see, computed in SQL.
 
-use crate::db::Db;
+use crate::access::{Access, PeopleScope, Permission};
+use crate::db::{Db, Params};
 use crate::{AreaCounts, Dashboard, Result, national};
 use gongrong_domain::{Level, RegionCode, Scope};
 use std::collections::BTreeMap;
@@ -18,11 +19,20 @@ struct Counts {
     dibao_only: u64,
 }
 
-async fn counts(db: &Db, table: &str, scope: &Scope) -> Result<BTreeMap<RegionCode, Counts>> {
-    let sql = COUNTS.replace("{table}", table);
-    let rows = db
-        .fetch_all(&sql, vec![scope.like_pattern().into()])
-        .await?;
+async fn counts(
+    db: &Db,
+    table: &str,
+    people: &PeopleScope,
+) -> Result<BTreeMap<RegionCode, Counts>> {
+    let mut params = Params::default();
+    let condition = match table {
+        "households" => people.households("t", &mut params),
+        _ => people.persons("t", &mut params),
+    };
+    let sql = COUNTS
+        .replace("{table}", table)
+        .replace("{scope}", &condition);
+    let rows = db.fetch_all(&sql, params.into_vec()).await?;
     let mut out = BTreeMap::new();
     for r in &rows {
         let town = crate::codec::region(r, 0)?;
@@ -87,9 +97,16 @@ async fn scope_name(db: &Db, scope: &Scope) -> Result<(Option<RegionCode>, Strin
     Ok((Some(*code), name))
 }
 
-pub(crate) async fn dashboard(db: &Db, scope: &Scope) -> Result<Dashboard> {
-    let persons = counts(db, "persons", scope).await?;
-    let households = counts(db, "households", scope).await?;
+pub(crate) async fn dashboard(db: &Db, access: &Access) -> Result<Dashboard> {
+    access.require(Permission::ReadPeople)?;
+    let people = access.people();
+    let scope = match &people {
+        PeopleScope::Area(area) | PeopleScope::Department { area, .. } => Scope::Within(*area),
+        PeopleScope::All | PeopleScope::Nobody => Scope::All,
+    };
+    let scope = &scope;
+    let persons = counts(db, "persons", &people).await?;
+    let households = counts(db, "households", &people).await?;
     let mut towns: Vec<RegionCode> = listed_towns(db, scope).await?;
     towns.extend(persons.keys().chain(households.keys()).copied());
     towns.sort();

@@ -42,7 +42,7 @@ impl Db {
             let options = sqlite_options(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
             // An in-memory database lives as long as a connection to it: keep exactly one open.
@@ -247,6 +247,7 @@ pub(crate) enum Arg {
     Bool(bool),
     Date(NaiveDate),
     OptDate(Option<NaiveDate>),
+    OptTime(Option<DateTime<Utc>>),
     Time(DateTime<Utc>),
     Float(f64),
 }
@@ -262,6 +263,7 @@ macro_rules! arg_from {
 }
 arg_from!(i64 => Int, Option<i64> => OptInt, String => Text, Option<String> => OptText,
     bool => Bool, NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time,
+    Option<DateTime<Utc>> => OptTime,
     f64 => Float);
 
 impl From<&str> for Arg {
@@ -290,6 +292,7 @@ fn sqlite_query<'q>(sql: &'q str, args: &'q [Arg]) -> Query<'q, Sqlite, SqliteAr
         Arg::Bool(v) => q.bind(*v),
         Arg::Date(v) => q.bind(*v),
         Arg::OptDate(v) => q.bind(*v),
+        Arg::OptTime(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
         Arg::Float(v) => q.bind(*v),
     })
@@ -304,6 +307,7 @@ fn pg_query<'q>(sql: &'q str, args: &'q [Arg]) -> Query<'q, Postgres, PgArgument
         Arg::Bool(v) => q.bind(*v),
         Arg::Date(v) => q.bind(*v),
         Arg::OptDate(v) => q.bind(*v),
+        Arg::OptTime(v) => q.bind(*v),
         Arg::Time(v) => q.bind(*v),
         Arg::Float(v) => q.bind(*v),
     })
@@ -338,5 +342,21 @@ impl Row {
     pub fn count(&self, i: usize) -> Result<u64> {
         let v: i64 = self.get(i)?;
         u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative count {v}")))
+    }
+}
+
+/// Query arguments collected while the query text is built: [`Params::push`] returns the
+/// placeholder (`$n`) of the argument it adds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Params(Vec<Arg>);
+
+impl Params {
+    pub fn push(&mut self, arg: Arg) -> String {
+        self.0.push(arg);
+        format!("${}", self.0.len())
+    }
+
+    pub fn into_vec(self) -> Vec<Arg> {
+        self.0
     }
 }

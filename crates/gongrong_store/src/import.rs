@@ -1,5 +1,7 @@
 //! Import batches: staging rows and rejects, written in one transaction per batch.
 
+use crate::access::{Access, Permission};
+use crate::audit::{self, Event};
 use crate::bulk::Bulk;
 use crate::codec::{self, to_json};
 use crate::db::{Arg, Db, Row};
@@ -26,7 +28,8 @@ const REJECT_COLUMNS: &[&str] = &["batch_id", "file", "row_no", "field", "value"
 /// Staged rows read per query when listing them all.
 const PAGE: i64 = 20_000;
 
-pub(crate) async fn begin(db: &Db, batch: NewBatch) -> Result<ImportWriter> {
+pub(crate) async fn begin(db: &Db, access: &Access, batch: NewBatch) -> Result<ImportWriter> {
+    access.require(Permission::RunJobs)?;
     let mut tx = db.begin().await?;
     let inserted = tx
         .conn()
@@ -57,6 +60,7 @@ pub(crate) async fn begin(db: &Db, batch: NewBatch) -> Result<ImportWriter> {
     Ok(ImportWriter {
         id: row.get(0)?,
         tx,
+        access: access.clone(),
         batch,
         accepted: 0,
         rejected_rows: BTreeSet::new(),
@@ -122,6 +126,22 @@ impl ImportWriter {
                 vec![self.accepted.into(), rejected.into(), self.id.into()],
             )
             .await?;
+        audit::append(
+            &mut self.tx.conn(),
+            &[Event::new(
+                &self.access,
+                "import.commit",
+                format!("batch:{}", self.id),
+                format!(
+                    "{} {} (sha256 {}): {} accepted, {rejected} rejected",
+                    self.batch.register.code(),
+                    self.batch.file_name,
+                    self.batch.sha256,
+                    self.accepted
+                ),
+            )],
+        )
+        .await?;
         self.tx.commit().await?;
         tracing::info!(
             batch = self.id,

@@ -1,18 +1,31 @@
 //! Gongrong storage. One [`Store`] type over SQLite (embedded default: one file, WAL) or
 //! PostgreSQL (when the URL starts with `postgres://`), each dialect with its own forward-only
-//! migrations under `migrations/`. Every query that reads people takes the caller's [`Scope`].
+//! migrations under `migrations/`.
+//!
+//! **Access.** Every method that reads or changes people data takes an [`Access`]: a signed-in
+//! user ([`Access::user`]) or a system actor ([`Access::system`]). The store checks the role's
+//! permission, filters rows to the people the access may see, masks sensitive fields for it
+//! ([`Shown`]) and writes the audit record itself ([`audit`]); no caller can forget any of it.
+//! The rules are tables in [`access::policy`]; `docs/SECURITY.md` explains how to add a method.
 //!
 //! CONTRACT FILE: the public types and method signatures below are what the import, web and CLI
 //! crates build against. Keep them stable; add, don't rename.
 
+pub mod access;
+pub mod audit;
 mod bulk;
 mod codec;
 mod dashboard;
 mod db;
+mod department;
 mod import;
+pub mod mask;
+mod record_view;
 mod regions;
 mod registry;
+mod reveal;
 mod review;
+mod sessions;
 mod users;
 mod views;
 
@@ -22,12 +35,21 @@ use gongrong_domain::codes::{
 };
 use gongrong_domain::unify::{StagedRecord, Unified};
 use gongrong_domain::{
-    Disability, IdNumber, Region, RegionCode, RegionTable, Register, RegisterRecord, Role, Scope,
+    Disability, IdNumber, Region, RegionCode, RegionTable, Register, RegisterRecord, Role,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+pub use access::{Access, Actor, FieldClass, Permission, Visibility};
+pub use audit::{AuditFilter, AuditRecord, ChainProblem, ChainReport, ProblemKind};
+pub use department::DepartmentPerson;
+pub use mask::Shown;
+pub use record_view::RecordView;
 pub(crate) use regions::national;
+pub use reveal::{RevealRequest, RevealSubject, Revealed, RevealedValue};
+pub use review::MAX_NOTE_CHARS;
+pub use sessions::{LoginGate, LoginLimits, Session, SessionLimits};
+pub use users::{UserAccount, UserChange};
 pub use views::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +64,17 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Conflict(String),
+    /// The access may not do this (its role lacks the permission, or the field is withheld).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Bad input, named (a note too long, an account that does not fit its role).
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The audit log could not be written: nothing was served or changed.
+    #[error("audit log: {0}")]
+    Audit(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -58,13 +91,6 @@ pub struct User {
     pub area: RegionCode,
     /// For department officers: the department (e.g. "教育").
     pub department: Option<String>,
-}
-
-impl User {
-    /// What this user may read: their area.
-    pub fn scope(&self) -> Scope {
-        Scope::Within(self.area)
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +156,7 @@ pub struct PersonHit {
     pub person_id: i64,
     pub household_id: i64,
     pub name: String,
-    pub id_number: IdNumber,
+    pub id_number: Shown<IdNumber>,
     pub sex: Sex,
     pub birth_date: NaiveDate,
     /// The village of the person's household (what scopes filter on).
@@ -150,15 +176,15 @@ pub struct SearchPage {
 pub struct MemberView {
     pub person_id: i64,
     pub name: String,
-    pub id_number: IdNumber,
+    pub id_number: Shown<IdNumber>,
     pub sex: Sex,
     pub birth_date: NaiveDate,
     pub relation: Relation,
     pub death_date: Option<NaiveDate>,
-    pub health: Option<Health>,
+    pub health: Shown<Option<Health>>,
     pub labour: Option<LabourSkill>,
-    pub disability: Option<Disability>,
-    pub self_care: Option<SelfCare>,
+    pub disability: Shown<Option<Disability>>,
+    pub self_care: Shown<Option<SelfCare>>,
     pub school_stage: Option<SchoolStage>,
     pub in_poverty: bool,
     pub in_dibao: bool,
@@ -179,8 +205,10 @@ pub struct SourceRowView {
     pub batch_id: i64,
     pub file_name: String,
     pub row: u64,
-    /// Every column of the source row, header → value, in file order.
-    pub raw: Vec<(String, String)>,
+    /// Every column of the source row, header → value, in file order, masked for the reader.
+    pub raw: Vec<(String, Shown<String>)>,
+    /// The staged row (to reveal one of its masked fields).
+    pub staging_id: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,13 +326,15 @@ pub struct ReviewPairSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReviewPair {
     pub id: i64,
-    /// Both staged rows, `raw` included.
-    pub left: StagedRecord,
-    pub right: StagedRecord,
+    /// Both staged rows, `raw` included, masked for the reader.
+    pub left: RecordView,
+    pub right: RecordView,
     pub weight: f64,
     pub probability: f64,
     pub explanation: serde_json::Value,
     pub decision: Option<ReviewDecision>,
+    /// The fields whose clear values differ (`RegisterRecord` field names, `raw:<header>`).
+    pub differs: BTreeSet<String>,
 }
 
 /// One `gongrong reconcile` run, as logged.
@@ -342,32 +372,19 @@ pub struct ReconcileRun {
     pub stats: serde_json::Value,
 }
 
-// ---------- audit ----------
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    pub at: DateTime<Utc>,
-    /// Username, or "cli:<os user>" for commands.
-    pub actor: String,
-    /// e.g. "household.read", "import.commit", "session.login".
-    pub action: String,
-    /// e.g. "household:42".
-    pub target: String,
-    pub detail: String,
-    pub remote_addr: Option<String>,
-}
-
 // ---------- the store ----------
 
-/// The database: SQLite or PostgreSQL. Cheap to clone (a connection pool).
+/// The database: SQLite or PostgreSQL. Cheap to clone (a connection pool and the audit writer).
 #[derive(Clone, Debug)]
 pub struct Store {
     db: db::Db,
+    audit: audit::writer::AuditWriter,
 }
 
 /// An import in progress: one transaction. Dropped without `commit`, nothing is stored.
 pub struct ImportWriter {
     pub(crate) tx: db::Tx,
+    pub(crate) access: Access,
     pub(crate) batch: NewBatch,
     pub(crate) id: i64,
     pub(crate) accepted: u64,
@@ -376,10 +393,20 @@ pub struct ImportWriter {
 
 impl Store {
     /// Opens (creating if needed) and migrates. `url` is `postgres://…`, `sqlite://PATH`, or a
-    /// plain file path (SQLite, WAL mode).
+    /// plain file path (SQLite, WAL mode). Starts the audit writer on the current tokio runtime
+    /// and moves events of the pre-chain audit table into the chain.
     pub async fn open(url: &str) -> Result<Store> {
+        let db = db::Db::open(url).await?;
+        let adopted = audit::adopt_legacy(&db).await?;
+        if adopted > 0 {
+            tracing::info!(
+                events = adopted,
+                "old audit events moved into the audit chain"
+            );
+        }
         Ok(Store {
-            db: db::Db::open(url).await?,
+            audit: audit::writer::AuditWriter::start(db.clone()),
+            db,
         })
     }
 
@@ -389,9 +416,9 @@ impl Store {
     }
 
     // -- regions --
-    /// Adds or renames villages (the district's own list). Returns rows written.
-    pub async fn upsert_villages(&self, villages: &[Region]) -> Result<u64> {
-        regions::upsert_villages(&self.db, villages).await
+    /// Adds or renames villages (the district's own list). Returns rows written. Jobs only.
+    pub async fn upsert_villages(&self, access: &Access, villages: &[Region]) -> Result<u64> {
+        regions::upsert_villages(&self.db, access, villages).await
     }
     /// The national table plus every stored village.
     pub async fn region_table(&self) -> Result<RegionTable> {
@@ -406,55 +433,105 @@ impl Store {
     ) -> Result<Option<BatchSummary>> {
         import::batch_by_digest(&self.db, register, sha256).await
     }
-    /// Starts a batch. `Conflict` if the same (register, sha256) is already committed.
-    /// On SQLite the batch holds the database's write lock until it commits or is dropped.
-    pub async fn begin_import(&self, batch: NewBatch) -> Result<ImportWriter> {
-        import::begin(&self.db, batch).await
+    /// Starts a batch (jobs only); its commit is audited. `Conflict` if the same
+    /// (register, sha256) is already committed. On SQLite the batch holds the database's write
+    /// lock until it commits or is dropped.
+    pub async fn begin_import(&self, access: &Access, batch: NewBatch) -> Result<ImportWriter> {
+        import::begin(&self.db, access, batch).await
     }
     pub async fn batches(&self) -> Result<Vec<BatchSummary>> {
         import::batches(&self.db).await
     }
-    pub async fn rejects(&self, batch_id: i64) -> Result<Vec<RejectRow>> {
-        import::rejects(&self.db, batch_id).await
+    /// The reject rows of a batch (they hold the rejected values): jobs only, audited.
+    pub async fn rejects(&self, access: &Access, batch_id: i64) -> Result<Vec<RejectRow>> {
+        access.require(Permission::RunJobs)?;
+        let rows = import::rejects(&self.db, batch_id).await?;
+        self.audited_bulk_read(
+            access,
+            "import.rejects_read",
+            format!("batch:{batch_id}"),
+            rows.len(),
+        )
+        .await?;
+        Ok(rows)
     }
-    /// Every staged row of every batch, in (batch, row) order.
+    /// Every staged row of every batch, in (batch, row) order (jobs only, audited).
     /// Rows staged only for linkage (their ID number fails its check character, so the import
     /// rejected them) are not included: see [`Store::flagged_records`].
-    pub async fn staged_records(&self) -> Result<Vec<StagedRecord>> {
-        import::staged_records(&self.db, true, false).await
+    pub async fn staged_records(&self, access: &Access) -> Result<Vec<StagedRecord>> {
+        self.staged(access, true, false).await
     }
     /// Like [`Store::staged_records`] with every `raw` left empty: what building the registry
     /// needs, at a fraction of the memory for a million rows.
-    pub async fn staged_records_without_raw(&self) -> Result<Vec<StagedRecord>> {
-        import::staged_records(&self.db, false, false).await
+    pub async fn staged_records_without_raw(&self, access: &Access) -> Result<Vec<StagedRecord>> {
+        self.staged(access, false, false).await
     }
     /// Rows whose only problem is the ID number's check character, staged (besides their reject
     /// rows) so that reconciliation can link them: `id_number_raw` is the number as written,
     /// `id_number` a provisional one (first 17 characters, check character recomputed). `raw`
-    /// is left empty. In (batch, row) order.
-    pub async fn flagged_records(&self) -> Result<Vec<StagedRecord>> {
-        import::staged_records(&self.db, false, true).await
+    /// is left empty. In (batch, row) order. Jobs only, audited.
+    pub async fn flagged_records(&self, access: &Access) -> Result<Vec<StagedRecord>> {
+        self.staged(access, false, true).await
+    }
+
+    async fn staged(
+        &self,
+        access: &Access,
+        with_raw: bool,
+        flagged: bool,
+    ) -> Result<Vec<StagedRecord>> {
+        access.require(Permission::RunJobs)?;
+        let rows = import::staged_records(&self.db, with_raw, flagged).await?;
+        let target = if flagged {
+            "staging:flagged"
+        } else {
+            "staging"
+        };
+        self.audited_bulk_read(access, "staging.read", target.to_owned(), rows.len())
+            .await?;
+        Ok(rows)
+    }
+
+    async fn audited_bulk_read(
+        &self,
+        access: &Access,
+        action: &str,
+        target: String,
+        rows: usize,
+    ) -> Result<()> {
+        self.audit
+            .append(vec![audit::Event::new(
+                access,
+                action,
+                target,
+                format!("{rows} rows"),
+            )])
+            .await
     }
 
     // -- registry --
-    /// Replaces the unified registry with `unified` in one transaction.
+    /// Replaces the unified registry with `unified` in one transaction (jobs only, audited).
+    /// Department lists are emptied: persons may have new ids.
     pub async fn replace_registry(
         &self,
+        access: &Access,
         unified: &Unified,
         built_at: DateTime<Utc>,
     ) -> Result<RegistryStats> {
-        registry::replace(&self.db, unified, None, built_at).await
+        registry::replace(&self.db, access, unified, None, built_at).await
     }
     /// [`Store::replace_registry`] with the person ids given (`person_ids[i]` for
     /// `unified.persons[i]`; distinct and positive), so that persons can keep their ids across
-    /// an incremental reconcile. Households are numbered `j + 1` as always.
+    /// an incremental reconcile. Households are numbered `j + 1` as always. Department lists
+    /// keep the persons that still exist.
     pub async fn replace_registry_with_person_ids(
         &self,
+        access: &Access,
         unified: &Unified,
         person_ids: &[i64],
         built_at: DateTime<Utc>,
     ) -> Result<RegistryStats> {
-        registry::replace(&self.db, unified, Some(person_ids), built_at).await
+        registry::replace(&self.db, access, unified, Some(person_ids), built_at).await
     }
     /// `(staging_id, person_id)` of every row the registry's persons are built from, by staging id.
     pub async fn person_sources(&self) -> Result<Vec<(i64, i64)>> {
@@ -464,83 +541,125 @@ impl Store {
     pub async fn registry_built_at(&self) -> Result<Option<DateTime<Utc>>> {
         registry::built_at(&self.db).await
     }
-    /// Page `page` of the persons matching `query` inside `scope`, ordered by village, name.
-    /// A `page_size` of 0 means [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
-    pub async fn search(&self, scope: &Scope, query: &SearchQuery) -> Result<SearchPage> {
-        views::search(&self.db, scope, query).await
+    /// Page `page` of the persons matching `query` that `access` may see, ordered by village,
+    /// name; identifiers masked for the reader; audited (`person.search`, with the persons
+    /// listed). A `page_size` of 0 means [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`]
+    /// is capped. A village outside the access's area finds nothing.
+    pub async fn search(&self, access: &Access, query: &SearchQuery) -> Result<SearchPage> {
+        views::search(self, access, query).await
     }
-    /// `None` when the household does not exist *or* lies outside `scope` (indistinguishable).
-    pub async fn household(&self, scope: &Scope, id: i64) -> Result<Option<HouseholdView>> {
-        views::household(&self.db, scope, id).await
+    /// `None` when the household does not exist *or* lies outside the access's scope
+    /// (indistinguishable). Audited either way (`household.read` / `household.read_denied`).
+    /// A department officer sees only the members their department lists, and their rows.
+    pub async fn household(&self, access: &Access, id: i64) -> Result<Option<HouseholdView>> {
+        views::household(self, access, id).await
     }
-    /// Counts per town inside `scope` (persons include deceased ones still listed). Towns: every
-    /// national town of a county (or larger) scope; the one town of a town or village scope;
-    /// for [`Scope::All`], the towns of the stored villages. `total.name` is the scope's name.
-    pub async fn dashboard(&self, scope: &Scope) -> Result<Dashboard> {
-        dashboard::dashboard(&self.db, scope).await
+    /// Counts per town of the people `access` may see (persons include deceased ones still
+    /// listed). Towns: every national town of a county (or larger) area; the one town of a town
+    /// or village area; for system actors, the towns of the stored villages. `total.name` is
+    /// the area's name.
+    pub async fn dashboard(&self, access: &Access) -> Result<Dashboard> {
+        dashboard::dashboard(&self.db, access).await
+    }
+
+    // -- department lists (filled by the policy engine's population run) --
+    /// Replaces the people listed for `department` (jobs only, audited). A department officer
+    /// sees exactly the people of their department's list.
+    pub async fn replace_department_people(
+        &self,
+        access: &Access,
+        department: &str,
+        people: &[DepartmentPerson],
+    ) -> Result<u64> {
+        department::replace(&self.db, access, department, people).await
+    }
+    /// How many people the department's list holds (0 until a population run filled it).
+    pub async fn department_people_count(&self, department: &str) -> Result<u64> {
+        department::count(&self.db, department).await
+    }
+
+    // -- revealing one masked field --
+    /// The clear value of one field class of one person (or staged row) the access may see,
+    /// for this answer only; the reveal and its reason are audited before the value is
+    /// returned. `None` when the subject does not exist or lies outside the scope; `Forbidden`
+    /// when the field is withheld from the role; `Invalid` for a missing or malformed reason.
+    pub async fn reveal(&self, access: &Access, req: &RevealRequest) -> Result<Option<Revealed>> {
+        reveal::reveal(self, access, req).await
     }
 
     // -- reconciliation: clerical review --
     /// Replaces the undecided pairs with `pairs` and keeps decided ones (pairs are keyed by
     /// `(left_staging_id, right_staging_id)`, smaller first; a re-proposed pair keeps its id and
     /// decision, with its scores updated). Returns how many pairs were new to the queue.
+    /// Jobs only, audited.
     pub async fn replace_review_queue(
         &self,
+        access: &Access,
         pairs: &[NewReviewPair],
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        review::replace_queue(&self.db, pairs, at, true).await
+        review::replace_queue(&self.db, access, pairs, at, true).await
     }
     /// Upserts `pairs` into the queue like [`Store::replace_review_queue`] but deletes nothing:
     /// an incremental reconcile adds the pairs of new rows and keeps every other pair.
     pub async fn extend_review_queue(
         &self,
+        access: &Access,
         pairs: &[NewReviewPair],
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        review::replace_queue(&self.db, pairs, at, false).await
+        review::replace_queue(&self.db, access, pairs, at, false).await
     }
-    /// A page of the queue: pairs whose two rows both lie in `scope`, by weight descending
-    /// (most likely first), then id; with the number of such pairs. A `page_size` of 0 means
-    /// [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
+    /// A page of the queue: pairs whose two rows both lie in the access's scope, by weight
+    /// descending (most likely first), then id; with the number of such pairs. A `page_size`
+    /// of 0 means [`DEFAULT_PAGE_SIZE`]; larger than [`MAX_PAGE_SIZE`] is capped.
     pub async fn review_queue(
         &self,
-        scope: &Scope,
+        access: &Access,
         filter: ReviewFilter,
         page: u32,
         page_size: u32,
     ) -> Result<(Vec<ReviewPairSummary>, u64)> {
-        review::queue(&self.db, scope, filter, page, page_size).await
+        review::queue(&self.db, access, filter, page, page_size).await
     }
-    /// `None` when the pair does not exist or one of its rows lies outside `scope`.
-    pub async fn review_pair(&self, scope: &Scope, id: i64) -> Result<Option<ReviewPair>> {
-        review::pair(&self.db, scope, id).await
+    /// The pair with both rows masked for the reader; `None` when it does not exist or one of
+    /// its rows lies outside the scope. Audited either way.
+    pub async fn review_pair(&self, access: &Access, id: i64) -> Result<Option<ReviewPair>> {
+        review::pair(self, access, id).await
     }
-    /// Records (or overwrites) the decision; `false` when the pair does not exist or lies outside
-    /// `scope`. Auditing is the caller's.
+    /// Records (or overwrites) the access's decision, audited in the same transaction; `None`
+    /// when the pair does not exist or lies outside the scope (audited as denied). `Forbidden`
+    /// for roles that do not decide; `Invalid` for a note over [`MAX_NOTE_CHARS`] or with
+    /// control characters.
     pub async fn decide_review(
         &self,
-        scope: &Scope,
+        access: &Access,
         id: i64,
-        decision: &ReviewDecision,
-    ) -> Result<bool> {
-        review::decide(&self.db, scope, id, decision).await
+        verdict: ReviewVerdict,
+        note: &str,
+    ) -> Result<Option<ReviewDecision>> {
+        review::decide(self, access, id, verdict, note).await
     }
     /// Every decided pair: `(left_staging_id, right_staging_id, verdict)`, ordered by the key.
     pub async fn review_decisions(&self) -> Result<Vec<(i64, i64, ReviewVerdict)>> {
         review::decisions(&self.db).await
     }
-    /// Logs a reconcile run; returns its id.
-    pub async fn record_reconcile_run(&self, run: &NewReconcileRun) -> Result<i64> {
-        review::record_run(&self.db, run, None).await
+    /// Logs a reconcile run (jobs only, audited); returns its id.
+    pub async fn record_reconcile_run(
+        &self,
+        access: &Access,
+        run: &NewReconcileRun,
+    ) -> Result<i64> {
+        review::record_run(&self.db, access, run, None).await
     }
     /// Logs a reconcile run with what the next run continues from; returns its id.
     pub async fn record_reconcile_run_with_state(
         &self,
+        access: &Access,
         run: &NewReconcileRun,
         state: &ReconcileState,
     ) -> Result<i64> {
-        review::record_run(&self.db, run, Some(state)).await
+        review::record_run(&self.db, access, run, Some(state)).await
     }
     /// The newest run with its state; `None` before the first run, and a `None` state when the
     /// newest run stored none (logged before incremental reconciliation, or without state).
@@ -554,46 +673,177 @@ impl Store {
         review::runs(&self.db, limit).await
     }
 
-    // -- users and sessions --
-    /// Creates the user, or updates role/area/name/hash of an existing username.
-    pub async fn upsert_user(&self, user: &NewUser) -> Result<i64> {
-        users::upsert_user(&self.db, user).await
+    // -- user accounts (administrators and commands; every change audited) --
+    /// Creates the user, or updates name, role, area, department and password hash of an
+    /// existing username (a change of any but the name ends their sessions). `Invalid` when
+    /// the area does not fit the role (a village clerk works in a village, a town caseworker in
+    /// a town, district roles and auditors in a county) or a department officer has no
+    /// department.
+    pub async fn upsert_user(&self, access: &Access, user: &NewUser) -> Result<i64> {
+        users::upsert_user(&self.db, access, user).await
     }
-    /// The user and their password hash.
+    /// Changes name, role, area or department (a privilege change ends the user's sessions).
+    pub async fn update_user(
+        &self,
+        access: &Access,
+        username: &str,
+        change: &UserChange,
+    ) -> Result<User> {
+        users::update_user(&self.db, access, username, change).await
+    }
+    /// Sets a new password hash and ends the user's sessions.
+    pub async fn set_password(
+        &self,
+        access: &Access,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<()> {
+        users::set_password(&self.db, access, username, password_hash).await
+    }
+    /// Disables (ends sessions, refuses sign-in) or re-enables an account.
+    pub async fn set_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> Result<()> {
+        users::set_disabled(&self.db, access, username, disabled).await
+    }
+    /// Clears a username's sign-in lock; `false` when it was not locked.
+    pub async fn unlock_user(&self, access: &Access, username: &str) -> Result<bool> {
+        sessions::unlock(&self.db, access, username).await
+    }
+    /// Every account with its status (administrators and commands).
+    pub async fn users(&self, access: &Access) -> Result<Vec<UserAccount>> {
+        users::users(&self.db, access, access.time()).await
+    }
+
+    // -- signing in and sessions --
+    /// The user and their password hash, for signing in; `None` for an unknown or disabled
+    /// account.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         users::user_for_login(&self.db, username).await
     }
+    /// Whether a sign-in for `username` from `addr` may be tried at `now`.
+    pub async fn login_gate(
+        &self,
+        username: &str,
+        addr: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<LoginGate> {
+        sessions::login_gate(&self.db, username, addr, now).await
+    }
+    /// Counts a failed sign-in against the username and the address (audited as
+    /// `session.login_failed`); returns the lock it caused, if any.
+    pub async fn login_failed(
+        &self,
+        username: &str,
+        addr: Option<&str>,
+        channel: &str,
+        now: DateTime<Utc>,
+        limits: &LoginLimits,
+    ) -> Result<Option<DateTime<Utc>>> {
+        sessions::login_failed(&self.db, username, addr, channel, now, limits).await
+    }
+    /// Starts a session for the access's user (audited as `session.login`; clears the
+    /// username's failed sign-ins). Only the token's SHA-256 is stored.
     pub async fn create_session(
         &self,
+        access: &Access,
         token_sha256: &str,
-        user_id: i64,
+        csrf_token: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        users::create_session(&self.db, token_sha256, user_id, expires_at).await
+        sessions::create_session(&self.db, access, token_sha256, csrf_token, expires_at).await
     }
-    /// The session's user; `None` for an unknown session or one that expired (`expires_at <= now`).
-    pub async fn session_user(
+    /// The session, unless unknown, expired (`expires_at <= now`), idle for `limits.idle`, or
+    /// its account disabled.
+    pub async fn session(
         &self,
         token_sha256: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<User>> {
-        users::session_user(&self.db, token_sha256, now).await
+        limits: &SessionLimits,
+    ) -> Result<Option<Session>> {
+        sessions::session(&self.db, token_sha256, now, limits).await
     }
-    pub async fn delete_session(&self, token_sha256: &str) -> Result<()> {
-        users::delete_session(&self.db, token_sha256).await
+    /// Ends a session (audited as `session.logout`); `false` when there was none.
+    pub async fn end_session(&self, access: &Access, token_sha256: &str) -> Result<bool> {
+        sessions::end_session(&self.db, access, token_sha256).await
     }
-    /// Removes every session expired at `now`; returns how many.
-    pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        users::delete_expired_sessions(&self.db, now).await
+    /// Removes every session expired (or idle) at `now`; returns how many.
+    pub async fn delete_expired_sessions(
+        &self,
+        now: DateTime<Utc>,
+        limits: &SessionLimits,
+    ) -> Result<u64> {
+        sessions::delete_expired(&self.db, now, limits).await
     }
 
     // -- audit --
-    pub async fn audit(&self, event: &AuditEvent) -> Result<()> {
-        users::audit(&self.db, event).await
+    /// Appends an event by `access` (a refused request, a job's summary) and waits until it is
+    /// committed. Reads and changes through the store are audited by the store itself.
+    pub async fn record_event(
+        &self,
+        access: &Access,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
+        self.audit
+            .append(vec![audit::Event::new(access, action, target, detail)])
+            .await
     }
-    /// The newest `limit` events, newest first.
-    pub async fn audit_events(&self, limit: u32) -> Result<Vec<AuditEvent>> {
-        users::audit_events(&self.db, limit).await
+    /// Appends an event of someone not signed in (a refused request).
+    pub async fn record_anonymous_event(
+        &self,
+        at: DateTime<Utc>,
+        channel: &str,
+        origin: Option<&str>,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
+        self.audit
+            .append(vec![audit::Event::anonymous(
+                at,
+                "anonymous",
+                channel,
+                origin,
+                action,
+                target,
+                detail,
+            )])
+            .await
+    }
+    /// Audit records matching `filter`, newest first (auditors, administrators and commands;
+    /// the look itself is audited).
+    pub async fn audit_log(
+        &self,
+        access: &Access,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        access.require(Permission::ReadAudit)?;
+        let records = audit::list(&self.db, filter).await?;
+        self.audit
+            .append(vec![audit::Event::new(
+                access,
+                "audit.read",
+                "audit",
+                format!(
+                    "actor={}; action={}; target={}; {} records",
+                    filter.actor.as_deref().unwrap_or_default(),
+                    filter.action.as_deref().unwrap_or_default(),
+                    filter.target.as_deref().unwrap_or_default(),
+                    records.len()
+                ),
+            )])
+            .await?;
+        Ok(records)
+    }
+    /// Walks the whole audit chain and reports the first edited, removed or reordered record.
+    pub async fn verify_audit_chain(&self, access: &Access) -> Result<ChainReport> {
+        access.require(Permission::ReadAudit)?;
+        audit::verify(&self.db).await
     }
 }
 

@@ -1,5 +1,7 @@
 //! Region names: the national table (shipped, down to towns) plus the district's villages.
 
+use crate::access::{Access, Permission};
+use crate::audit::{self, Event};
 use crate::bulk::Bulk;
 use crate::db::Db;
 use crate::{Result, codec};
@@ -15,7 +17,8 @@ pub(crate) fn national() -> &'static RegionTable {
 }
 
 /// Adds or renames villages; a code listed twice keeps its last name. Returns rows written.
-pub(crate) async fn upsert_villages(db: &Db, villages: &[Region]) -> Result<u64> {
+pub(crate) async fn upsert_villages(db: &Db, access: &Access, villages: &[Region]) -> Result<u64> {
+    access.require(Permission::RunJobs)?;
     let unique: BTreeMap<_, _> = villages.iter().map(|v| (v.code, v.name.as_str())).collect();
     let mut bulk = Bulk::new("regions", &["code", "name"])
         .on_conflict("ON CONFLICT (code) DO UPDATE SET name = excluded.name");
@@ -24,6 +27,16 @@ pub(crate) async fn upsert_villages(db: &Db, villages: &[Region]) -> Result<u64>
     }
     let mut tx = db.begin().await?;
     let written = bulk.flush(&mut tx.conn()).await?;
+    audit::append(
+        &mut tx.conn(),
+        &[Event::new(
+            access,
+            "regions.upsert",
+            "regions",
+            format!("{written} villages written"),
+        )],
+    )
+    .await?;
     tx.commit().await?;
     Ok(written)
 }

@@ -4,6 +4,8 @@
 //! incremental reconcile keeps existing persons' ids) and household `j` id `j + 1`, so the same
 //! input always yields the same ids.
 
+use crate::access::{Access, Permission};
+use crate::audit::{self, Event};
 use crate::bulk::Bulk;
 use crate::codec::to_json;
 use crate::db::{Arg, Db, Tx};
@@ -54,10 +56,12 @@ impl PersonIds<'_> {
 
 pub(crate) async fn replace(
     db: &Db,
+    access: &Access,
     unified: &Unified,
     person_ids: Option<&[i64]>,
     built_at: DateTime<Utc>,
 ) -> Result<RegistryStats> {
+    access.require(Permission::RunJobs)?;
     if let Some(ids) = person_ids {
         let distinct: std::collections::HashSet<i64> = ids.iter().copied().collect();
         if ids.len() != unified.persons.len()
@@ -106,6 +110,37 @@ pub(crate) async fn replace(
             ],
         )
         .await?;
+    // Department lists name persons by id: kept only while the ids keep meaning the same
+    // people (an incremental reconcile gives them), emptied otherwise (the policy engine's next
+    // population run fills them again).
+    let dropped = match person_ids {
+        Some(_) => {
+            tx.conn()
+                .execute(
+                    "DELETE FROM department_people WHERE person_id NOT IN (SELECT id FROM persons)",
+                    vec![],
+                )
+                .await?
+        }
+        None => {
+            tx.conn()
+                .execute("DELETE FROM department_people", vec![])
+                .await?
+        }
+    };
+    audit::append(
+        &mut tx.conn(),
+        &[Event::new(
+            access,
+            "registry.replace",
+            "registry",
+            format!(
+                "{} persons, {} households, {} duplicate rows; {dropped} department-list rows dropped",
+                stats.persons, stats.households, stats.duplicate_rows
+            ),
+        )],
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(
         persons = stats.persons,

@@ -1,7 +1,8 @@
-//! Per-request context: language, signed-in user, where the request came from. One middleware
-//! resolves it once (a session lookup only when the cookie is present), rejects cross-site
-//! state-changing requests, and afterwards renders any [`ErrorKind`] marker as a translated page
-//! (or JSON for `/api/`).
+//! Per-request context: language, signed-in user and their [`Access`], where the request came
+//! from. One middleware resolves it once (a session lookup only when the cookie is present),
+//! rejects cross-site state-changing requests and requests without the right CSRF token
+//! ([`crate::csrf`]), and afterwards renders any [`ErrorKind`] marker as a translated page (or
+//! JSON for `/api/`).
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -10,14 +11,14 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use gongrong_domain::Lang;
-use gongrong_store::User;
+use gongrong_store::{Access, SessionLimits, User};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
-use crate::AppState;
 use crate::error::{ErrorKind, WebError};
 use crate::i18n::{lang_cookie_value, parse_lang};
 use crate::view::{ErrorPage, Layout};
+use crate::{AppState, csrf};
 
 pub const SESSION_COOKIE: &str = "gongrong_session";
 pub const LANG_COOKIE: &str = "lang";
@@ -29,6 +30,10 @@ pub struct Ctx {
     pub user: Option<User>,
     /// SHA-256 (hex) of the session token, when a valid session was presented.
     pub token_hash: Option<String>,
+    /// The session's CSRF token, rendered into every form.
+    pub csrf: Option<String>,
+    /// The signed-in user's access for this request (stamped with its time and origin).
+    pub access: Option<Access>,
     /// Path and query of this request (for "come back here" links).
     pub here: String,
     pub remote_addr: Option<String>,
@@ -40,6 +45,8 @@ pub struct Ctx {
 /// [`WebError::Unauthenticated`] (a redirect to the sign-in page, or 401 JSON for the API).
 pub struct Auth {
     pub user: User,
+    /// What every store call of this request runs as.
+    pub access: Access,
     pub ctx: Ctx,
 }
 
@@ -58,9 +65,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, s).await?;
-        match ctx.user.clone() {
-            Some(user) => Ok(Auth { user, ctx }),
-            None => Err(WebError::Unauthenticated),
+        match (ctx.user.clone(), ctx.access.clone()) {
+            (Some(user), Some(access)) => Ok(Auth { user, access, ctx }),
+            _ => Err(WebError::Unauthenticated),
         }
     }
 }
@@ -150,42 +157,111 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         .path_and_query()
         .map(|pq| pq.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
-    let is_api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path().to_owned();
+    let is_api = path.starts_with("/api/");
     let remote_addr = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip().to_string());
+    let now = state.clock.now();
 
     let mut ctx = Ctx {
         lang,
         user: None,
         token_hash: None,
+        csrf: None,
+        access: None,
         here,
         remote_addr,
         area_name: String::new(),
     };
 
     if cross_site(req.method(), req.headers()) {
-        tracing::warn!(path = %req.uri().path(), "cross-site state-changing request refused");
+        tracing::warn!(path = %path, "cross-site state-changing request refused");
         return render_error(ErrorKind::Forbidden, &ctx, is_api);
     }
 
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let token_hash = hash_token(cookie.value());
-        match state
-            .store
-            .session_user(&token_hash, state.clock.now())
-            .await
-        {
-            Ok(Some(user)) => {
-                ctx.area_name = crate::view::area_label(&state.regions, &user.area);
-                ctx.user = Some(user);
+        let limits = SessionLimits {
+            idle: state.config.session_idle,
+        };
+        match state.store.session(&token_hash, now, &limits).await {
+            Ok(Some(session)) => {
+                ctx.area_name = crate::view::area_label(&state.regions, &session.user.area);
+                ctx.access = Some(
+                    Access::user(&session.user, now)
+                        .via(if is_api { "api" } else { "web" })
+                        .from_origin(ctx.remote_addr.clone()),
+                );
+                ctx.user = Some(session.user);
+                ctx.csrf = Some(session.csrf_token);
                 ctx.token_hash = Some(token_hash);
             }
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
                 return render_error(ErrorKind::Internal, &ctx, is_api);
+            }
+        }
+    }
+
+    if csrf::state_changing(req.method()) {
+        // The token a request must carry: the login form's (double submit) or the session's.
+        let expected = if path == "/login" {
+            jar.get(csrf::LOGIN_COOKIE).map(|c| c.value().to_owned())
+        } else {
+            ctx.csrf.clone()
+        };
+        let needs_token = path == "/login" || ctx.user.is_some();
+        if needs_token {
+            let (presented, rebuilt) = match csrf::presented(req, state.config.body_limit).await {
+                Ok(p) => p,
+                Err(csrf::Unreadable::TooLarge) => {
+                    return render_error(ErrorKind::PayloadTooLarge, &ctx, is_api);
+                }
+                Err(csrf::Unreadable::Broken) => {
+                    return render_error(ErrorKind::BadRequest, &ctx, is_api);
+                }
+            };
+            req = rebuilt;
+            let ok = matches!((&presented, &expected), (Some(p), Some(e)) if csrf::same(p, e));
+            if !ok {
+                let detail = format!(
+                    "{} {path}: {} token",
+                    req.method(),
+                    if presented.is_some() {
+                        "wrong"
+                    } else {
+                        "missing"
+                    }
+                );
+                tracing::warn!(path = %path, detail = %detail, "CSRF token refused");
+                let recorded = match &ctx.access {
+                    Some(access) => {
+                        state
+                            .store
+                            .record_event(access, "csrf.rejected", &path, &detail)
+                            .await
+                    }
+                    None => {
+                        state
+                            .store
+                            .record_anonymous_event(
+                                now,
+                                if is_api { "api" } else { "web" },
+                                ctx.remote_addr.as_deref(),
+                                "csrf.rejected",
+                                &path,
+                                &detail,
+                            )
+                            .await
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::error!(error = %e, "could not audit a refused request");
+                }
+                return render_error(ErrorKind::Forbidden, &ctx, is_api);
             }
         }
     }

@@ -23,6 +23,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// Too many failed sign-ins: the username or the address is locked for a while.
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -35,6 +38,7 @@ pub enum ErrorKind {
     Forbidden,
     BadRequest,
     PayloadTooLarge,
+    TooManyRequests,
     Internal,
 }
 
@@ -46,6 +50,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::BadRequest => "bad_request",
             ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::TooManyRequests => "too_many_requests",
             ErrorKind::Internal => "internal",
         }
     }
@@ -70,6 +76,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => t.error_forbidden,
             ErrorKind::BadRequest => t.error_bad_request,
             ErrorKind::PayloadTooLarge => t.error_payload_too_large,
+            ErrorKind::TooManyRequests => t.error_too_many_requests,
             ErrorKind::Internal => t.error_internal,
         }
     }
@@ -83,6 +90,7 @@ impl WebError {
             WebError::Forbidden => ErrorKind::Forbidden,
             WebError::BadRequest(_) => ErrorKind::BadRequest,
             WebError::PayloadTooLarge => ErrorKind::PayloadTooLarge,
+            WebError::TooManyRequests => ErrorKind::TooManyRequests,
             WebError::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -114,7 +122,16 @@ impl From<axum::extract::rejection::JsonRejection> for WebError {
 
 impl From<gongrong_store::StoreError> for WebError {
     fn from(e: gongrong_store::StoreError) -> Self {
-        WebError::Internal(format!("store: {e}"))
+        use gongrong_store::StoreError as S;
+        match e {
+            S::Forbidden(m) => {
+                tracing::warn!(reason = %m, "refused by the access rules");
+                WebError::Forbidden
+            }
+            S::Invalid(m) => WebError::BadRequest(m),
+            S::NotFound(_) => WebError::NotFound,
+            other => WebError::Internal(format!("store: {other}")),
+        }
     }
 }
 
@@ -128,7 +145,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match &self {
             WebError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            WebError::BadRequest(detail) => tracing::debug!(error = %detail, "bad request"),
+            WebError::BadRequest(detail) => tracing::info!(error = %detail, "bad request refused"),
             _ => {}
         }
         let kind = self.kind();
@@ -139,3 +156,8 @@ impl IntoResponse for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// A record id from a URL: anything but a number is the same 404 as a missing record.
+pub fn record_id(id: &str) -> WebResult<i64> {
+    id.parse::<i64>().map_err(|_| WebError::NotFound)
+}

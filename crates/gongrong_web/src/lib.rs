@@ -3,7 +3,11 @@
 //!
 //! Server-rendered HTML (askama templates in `templates/`), zh-CN by default with an English
 //! switch, no JavaScript, one stylesheet embedded in the binary. Every read of people goes
-//! through the store with the signed-in user's scope; a household outside it is "not found".
+//! through the store with the signed-in user's [`gongrong_store::Access`] (built once per
+//! request by the context middleware): the store scopes, masks and audits; a household outside
+//! the user's area is "not found". Every state-changing request carries the session's CSRF
+//! token ([`csrf`]); every response carries a strict Content-Security-Policy and the usual
+//! security headers. See `docs/SECURITY.md`.
 //!
 //! Routes:
 //! - `GET /healthz`, `GET /static/app.css`
@@ -13,14 +17,24 @@
 //!   `GET /api/v1/dashboard`
 //! - Clerical review: `GET /review?filter=pending|decided|all&page=`, `GET|POST /review/{id}`,
 //!   `GET /api/v1/review?filter=&page=`, `GET|POST /api/v1/review/{id}`
+//! - Revealing a masked field: `POST /reveal`, `POST /api/v1/reveal`; `GET /api/v1/session`
+//!   (the signed-in user and their CSRF token)
+//! - Administrators: `GET|POST /admin/users`, `GET|POST /admin/users/{username}`,
+//!   `POST /admin/users/{username}/{password|disable|enable|unlock}`
+//! - Auditors and administrators: `GET /audit?actor=&action=&target=&before=`,
+//!   `GET /audit/verify`
 
+mod admin;
 mod api;
+mod audit_page;
 mod chart;
+pub mod csrf;
 mod ctx;
 mod error;
 pub mod i18n;
 mod pages;
 mod password;
+mod reveal;
 mod review;
 mod view;
 
@@ -30,7 +44,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gongrong_domain::{Clock, Region, RegionCode, RegionTable};
-use gongrong_store::{AuditEvent, Store};
+use gongrong_store::{LoginLimits, Store};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -41,15 +55,23 @@ use tower_http::trace::TraceLayer;
 
 pub use ctx::{LANG_COOKIE, SESSION_COOKIE};
 pub use error::{ErrorKind, WebError};
-pub use password::{PasswordError, hash_password, verify_password};
+pub use password::{
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordError, check_password, generate_password,
+    hash_password, verify_password,
+};
 
 /// Web server settings.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
-    /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
+    /// Mark cookies `Secure` and send `Strict-Transport-Security` (set when served over HTTPS,
+    /// directly or behind a proxy).
     pub secure_cookies: bool,
-    /// How long a session lasts after sign-in.
+    /// How long a session lasts after sign-in, however busy (absolute expiry).
     pub session_ttl: chrono::Duration,
+    /// How long a session lasts without a request (idle expiry).
+    pub session_idle: chrono::Duration,
+    /// Failed sign-ins before a username or an address is locked, and for how long.
+    pub login_limits: LoginLimits,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// Rows per page of search results.
@@ -61,6 +83,8 @@ impl Default for AppConfig {
         AppConfig {
             secure_cookies: false,
             session_ttl: chrono::Duration::hours(8),
+            session_idle: chrono::Duration::minutes(30),
+            login_limits: LoginLimits::default(),
             body_limit: 64 * 1024,
             page_size: 20,
         }
@@ -119,64 +143,6 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// Appends an event to the audit log.
-pub(crate) async fn record_audit(
-    state: &AppState,
-    ctx: &ctx::Ctx,
-    actor: &str,
-    action: &str,
-    target: String,
-    detail: String,
-) -> error::WebResult<()> {
-    let event = AuditEvent {
-        at: state.clock.now(),
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        target,
-        detail,
-        remote_addr: ctx.remote_addr.clone(),
-    };
-    Ok(state.store.audit(&event).await?)
-}
-
-/// Reads one record of kind `kind` (`household`, `review`) by its id in the URL, through a
-/// scope-filtered `fetch`, and audits the read — a miss too (`{kind}.read_denied`): an attempt to
-/// open a record outside one's area is worth knowing about. A malformed id, a missing record and
-/// one outside the user's area are the same 404.
-pub(crate) async fn audited_read<T, Fut>(
-    state: &AppState,
-    auth: &ctx::Auth,
-    kind: &str,
-    id: &str,
-    channel: &str,
-    fetch: impl FnOnce(i64) -> Fut,
-) -> error::WebResult<T>
-where
-    Fut: std::future::Future<Output = gongrong_store::Result<Option<T>>>,
-{
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(error::WebError::NotFound);
-    };
-    let found = fetch(id).await?;
-    let (action, detail) = match &found {
-        Some(_) => (format!("{kind}.read"), channel.to_owned()),
-        None => (
-            format!("{kind}.read_denied"),
-            format!("{channel}: not found or out of scope"),
-        ),
-    };
-    record_audit(
-        state,
-        &auth.ctx,
-        &auth.user.username,
-        &action,
-        format!("{kind}:{id}"),
-        detail,
-    )
-    .await?;
-    found.ok_or(error::WebError::NotFound)
-}
-
 const APP_CSS: &str = include_str!("../static/app.css");
 
 async fn app_css() -> impl IntoResponse {
@@ -193,9 +159,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The content-security policy: nothing but this origin; no inline script or style.
-pub const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The content-security policy: no script at all, styles only from this origin's stylesheet
+/// (no inline style), images only from this origin, forms only to this origin, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Browser features the application never uses, switched off.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
+     usb=(), serial=(), bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=(), \
+     interest-cohort=()";
+
+/// Sent with every response when cookies are `Secure` (HTTPS): one year, subdomains included.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
@@ -220,6 +195,20 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/review/{id}",
             get(api::review_pair).post(api::review_decide),
         )
+        .route("/reveal", post(reveal::reveal_submit))
+        .route("/api/v1/reveal", post(reveal::api_reveal))
+        .route("/api/v1/session", get(api::session))
+        .route(
+            "/admin/users",
+            get(admin::users_page).post(admin::create_user),
+        )
+        .route(
+            "/admin/users/{username}",
+            get(admin::user_page).post(admin::update_user),
+        )
+        .route("/admin/users/{username}/{action}", post(admin::user_action))
+        .route("/audit", get(audit_page::audit_page))
+        .route("/audit/verify", get(audit_page::verify_page))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -228,6 +217,7 @@ pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
+    let secure = state.config.secure_cookies;
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(app_css))
@@ -240,6 +230,24 @@ pub fn router(state: AppState) -> Router {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ))
+        .layer(header(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(header(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| {
+                secure.then(|| HeaderValue::from_static(STRICT_TRANSPORT_SECURITY))
+            },
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -6,22 +6,27 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use gongrong_domain::Lang;
 use gongrong_domain::model::years_between;
-use gongrong_store::{AreaCounts, HouseholdView, SearchPage as StorePage, User};
+use gongrong_store::{
+    Access, AreaCounts, HouseholdView, LoginGate, Permission, SearchPage as StorePage,
+    SessionLimits, User,
+};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::chart::{ChartLabels, households_by_town};
 use crate::ctx::{Auth, Ctx, hash_token, lang_cookie, new_token, safe_next, session_cookie};
 use crate::error::{WebError, WebResult};
 use crate::i18n::{fill, parse_lang, strings};
 use crate::password::{burn_verify, verify_password};
+use crate::reveal::RevealOption;
 use crate::view::{
     DashboardPage, HitRow, HouseholdPage, IdentityRow, Layout, LoginPage, MemberRow, SearchPage,
-    SourceBlock, TownRow, VillageOption, fmt_bp, fmt_date, fmt_instant, label_or, mask_identifiers,
-    show_id,
+    SourceBlock, TownRow, VillageOption, fmt_bp, fmt_date, fmt_instant, label_or, shown,
+    shown_text,
 };
-use crate::{AppState, record_audit};
 
 fn html(page: &impl Template) -> WebResult<Response> {
     Ok(Html(page.render()?).into_response())
@@ -40,17 +45,52 @@ pub struct NextParam {
     next: Option<String>,
 }
 
-pub async fn login_form(ctx: Ctx, Query(p): Query<NextParam>) -> WebResult<Response> {
+/// The login form with its own CSRF token (kept from a well-formed cookie, or new).
+fn login_page(
+    state: &AppState,
+    ctx: &Ctx,
+    jar: &CookieJar,
+    username: String,
+    next: String,
+    failed: bool,
+    locked: bool,
+) -> WebResult<Response> {
+    let token = jar
+        .get(crate::csrf::LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| crate::csrf::well_formed(t))
+        .unwrap_or_else(new_token);
+    let page = LoginPage {
+        l: Layout::new(ctx, strings(ctx.lang).login_title),
+        username,
+        next,
+        failed,
+        locked,
+        login_csrf: token.clone(),
+    };
+    let status = if locked {
+        axum::http::StatusCode::TOO_MANY_REQUESTS
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let resp = (status, Html(page.render()?)).into_response();
+    with_cookie(
+        resp,
+        &crate::csrf::login_cookie(&token, state.config.secure_cookies),
+    )
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Query(p): Query<NextParam>,
+) -> WebResult<Response> {
     let next = safe_next(p.next.as_deref());
     if ctx.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    html(&LoginPage {
-        l: Layout::new(&ctx, strings(ctx.lang).login_title),
-        username: String::new(),
-        next,
-        failed: false,
-    })
+    login_page(&state, &ctx, &jar, String::new(), next, false, false)
 }
 
 #[derive(Deserialize)]
@@ -66,6 +106,7 @@ const MAX_CREDENTIAL_LEN: usize = 256;
 pub async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: CookieJar,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> WebResult<Response> {
     let Form(form) = form?;
@@ -73,6 +114,31 @@ pub async fn login_submit(
     let next = safe_next(form.next.as_deref());
     if username.len() > MAX_CREDENTIAL_LEN || form.password.len() > MAX_CREDENTIAL_LEN {
         return Err(WebError::BadRequest("credentials too long".into()));
+    }
+    if username.chars().any(char::is_control) {
+        return Err(WebError::BadRequest(
+            "control characters in the username".into(),
+        ));
+    }
+    let now = state.clock.now();
+    let addr = ctx.remote_addr.as_deref();
+    let channel = "web";
+
+    // A locked username or address is refused before any password is checked.
+    if let LoginGate::Locked { until } = state.store.login_gate(&username, addr, now).await? {
+        tracing::warn!(username = %username, until = %until, "sign-in refused: locked");
+        state
+            .store
+            .record_anonymous_event(
+                now,
+                channel,
+                addr,
+                "session.login_locked",
+                "session",
+                &format!("username {}", username.chars().take(64).collect::<String>()),
+            )
+            .await?;
+        return login_page(&state, &ctx, &jar, username, next, false, true);
     }
 
     let found = if username.is_empty() {
@@ -93,67 +159,61 @@ pub async fn login_submit(
     .map_err(WebError::internal)?;
 
     let Some(user) = user else {
-        let actor: String = username.chars().take(64).collect();
-        record_audit(
+        let lock = state
+            .store
+            .login_failed(&username, addr, channel, now, &state.config.login_limits)
+            .await?;
+        return login_page(
             &state,
             &ctx,
-            &actor,
-            "session.login_failed",
-            "session".into(),
-            String::new(),
-        )
-        .await?;
-        return html(&LoginPage {
-            l: Layout::new(&ctx, strings(ctx.lang).login_title),
+            &jar,
             username,
             next,
-            failed: true,
-        });
+            lock.is_none(),
+            lock.is_some(),
+        );
     };
 
-    // A session presented before sign-in is never reused (no session fixation).
+    // A session presented before sign-in is never reused (no session fixation); the new
+    // session comes with a new token and a new CSRF token.
+    let access = Access::user(&user, now)
+        .via(channel)
+        .from_origin(ctx.remote_addr.clone());
     if let Some(old) = &ctx.token_hash {
-        state.store.delete_session(old).await?;
+        state.store.end_session(&access, old).await?;
     }
     let token = new_token();
-    let now = state.clock.now();
     // Sign-ins are rare enough to sweep expired sessions here instead of on a timer.
-    state.store.delete_expired_sessions(now).await?;
+    let limits = SessionLimits {
+        idle: state.config.session_idle,
+    };
+    state.store.delete_expired_sessions(now, &limits).await?;
     state
         .store
-        .create_session(&hash_token(&token), user.id, now + state.config.session_ttl)
+        .create_session(
+            &access,
+            &hash_token(&token),
+            &new_token(),
+            now + state.config.session_ttl,
+        )
         .await?;
-    record_audit(
-        &state,
-        &ctx,
-        &user.username,
-        "session.login",
-        format!("user:{}", user.id),
-        String::new(),
-    )
-    .await?;
     let cookie = session_cookie(
         &token,
         state.config.session_ttl.num_seconds(),
         state.config.secure_cookies,
     );
+    // Administrators have no people pages: their start page is the accounts list.
+    let next = if next == "/" && !access.can(Permission::ReadPeople) {
+        "/admin/users".to_owned()
+    } else {
+        next
+    };
     with_cookie(Redirect::to(&next).into_response(), &cookie)
 }
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> WebResult<Response> {
-    if let Some(token_hash) = &ctx.token_hash {
-        state.store.delete_session(token_hash).await?;
-    }
-    if let Some(user) = &ctx.user {
-        record_audit(
-            &state,
-            &ctx,
-            &user.username,
-            "session.logout",
-            format!("user:{}", user.id),
-            String::new(),
-        )
-        .await?;
+    if let (Some(token_hash), Some(access)) = (&ctx.token_hash, &ctx.access) {
+        state.store.end_session(access, token_hash).await?;
     }
     let cookie = session_cookie("", 0, state.config.secure_cookies);
     with_cookie(Redirect::to("/login").into_response(), &cookie)
@@ -207,10 +267,26 @@ fn town_row(c: &AreaCounts, name: String, none: &str) -> TownRow {
     }
 }
 
+/// Whether a department officer's department list is still empty (before the policy engine's
+/// population run): their pages then say so instead of just showing nothing.
+pub async fn department_empty(state: &AppState, user: &User) -> WebResult<bool> {
+    Ok(match (&user.role, user.department.as_deref()) {
+        (gongrong_domain::Role::DepartmentOfficer, Some(d)) => {
+            state.store.department_people_count(d).await? == 0
+        }
+        (gongrong_domain::Role::DepartmentOfficer, None) => true,
+        _ => false,
+    })
+}
+
 pub async fn dashboard(State(state): State<AppState>, auth: Auth) -> WebResult<Response> {
-    let Auth { user, ctx } = auth;
+    if !auth.access.can(Permission::ReadPeople) {
+        return Ok(Redirect::to("/admin/users").into_response());
+    }
+    let department_empty = department_empty(&state, &auth.user).await?;
+    let Auth { ctx, access, .. } = auth;
     let t = strings(ctx.lang);
-    let d = state.store.dashboard(&user.scope()).await?;
+    let d = state.store.dashboard(&access).await?;
     let chart = households_by_town(
         &d.towns,
         &ChartLabels {
@@ -230,6 +306,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth) -> WebResult<R
         total: town_row(&d.total, t.total.to_owned(), t.none),
         built_at: d.built_at.map(fmt_instant),
         chart,
+        department_empty,
     })
 }
 
@@ -266,6 +343,14 @@ pub fn parse_search(p: &SearchParams, default_page_size: u32) -> WebResult<Parse
         .is_some_and(|t| t.chars().count() > MAX_QUERY_LEN)
     {
         return Err(WebError::BadRequest("query too long".into()));
+    }
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().any(char::is_control))
+    {
+        return Err(WebError::BadRequest(
+            "control characters in the query".into(),
+        ));
     }
     let village = match p
         .village
@@ -311,13 +396,13 @@ pub fn parse_search(p: &SearchParams, default_page_size: u32) -> WebResult<Parse
     })
 }
 
-/// Runs a search in the user's scope. A village outside the scope finds nothing.
-pub async fn run_search(state: &AppState, user: &User, s: &ParsedSearch) -> WebResult<StorePage> {
-    let scope = user.scope();
-    if s.query.village.is_some_and(|v| !scope.contains(&v)) {
-        return Ok(StorePage::default());
-    }
-    Ok(state.store.search(&scope, &s.query).await?)
+/// Runs a search as the access (the store scopes, masks and audits it).
+pub async fn run_search(
+    state: &AppState,
+    access: &Access,
+    s: &ParsedSearch,
+) -> WebResult<StorePage> {
+    Ok(state.store.search(access, &s.query).await?)
 }
 
 fn search_href(q: &str, village: &str, page: u32) -> String {
@@ -340,7 +425,8 @@ pub async fn search(
     auth: Auth,
     Query(p): Query<SearchParams>,
 ) -> WebResult<Response> {
-    let Auth { user, ctx } = auth;
+    let department_empty = department_empty(&state, &auth.user).await?;
+    let Auth { user, ctx, access } = auth;
     let t = strings(ctx.lang);
     let parsed = parse_search(
         &SearchParams {
@@ -357,7 +443,7 @@ pub async fn search(
         .unwrap_or_default();
     let searched = parsed.query.text.is_some() || parsed.query.village.is_some();
     let result = if searched {
-        run_search(&state, &user, &parsed).await?
+        run_search(&state, &access, &parsed).await?
     } else {
         StorePage::default()
     };
@@ -379,7 +465,7 @@ pub async fn search(
         .map(|h| HitRow {
             household_id: h.household_id,
             name: h.name.clone(),
-            id_number: show_id(user.role, &h.id_number),
+            id_number: shown(&h.id_number, t, |id| id.as_str().to_owned()),
             sex: h.sex.label(ctx.lang),
             birth_date: fmt_date(h.birth_date),
             village_name: h.village_name.clone(),
@@ -393,7 +479,8 @@ pub async fn search(
         page_line: fill(t.page_of, &[&page, &pages]),
         prev_href: (page > 1).then(|| search_href(&q, &village_code, parsed.page - 1)),
         next_href: (page < pages).then(|| search_href(&q, &village_code, parsed.page + 1)),
-        masked: !user.role.sees_identifiers(),
+        masked: access.masks_anything(),
+        department_empty,
         q,
         villages,
         searched,
@@ -403,18 +490,14 @@ pub async fn search(
 
 // ---------- household ----------
 
-/// Reads a household in the user's scope; the read (or the miss) is audited.
-pub async fn read_household(
-    state: &AppState,
-    auth: &Auth,
-    id: &str,
-    channel: &str,
-) -> WebResult<HouseholdView> {
-    let scope = auth.user.scope();
-    crate::audited_read(state, auth, "household", id, channel, |id| {
-        state.store.household(&scope, id)
-    })
-    .await
+/// Reads a household as the access (scoped, masked and audited by the store, a miss too). A
+/// malformed id, a missing household and one outside the user's area are the same 404.
+pub async fn read_household(state: &AppState, auth: &Auth, id: &str) -> WebResult<HouseholdView> {
+    state
+        .store
+        .household(&auth.access, crate::error::record_id(id)?)
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 pub async fn household(
@@ -422,35 +505,42 @@ pub async fn household(
     auth: Auth,
     Path(id): Path<String>,
 ) -> WebResult<Response> {
-    let h = read_household(&state, &auth, &id, "web").await?;
-    let Auth { user, ctx } = auth;
+    let h = read_household(&state, &auth, &id).await?;
+    let Auth { ctx, access, .. } = auth;
     let lang = ctx.lang;
     let t = strings(lang);
     let today = state.clock.today();
-    let sees = user.role.sees_identifiers();
-    let members = h
+    let disability_text = |d: &Option<gongrong_domain::Disability>| {
+        d.map_or_else(
+            || t.none.to_owned(),
+            |d| match lang {
+                Lang::Zh => format!("{}{}", d.category.zh(), d.grade.zh()),
+                Lang::En => format!("{}, {}", d.category.en(), d.grade.en()),
+            },
+        )
+    };
+    let members: Vec<MemberRow> = h
         .members
         .iter()
         .map(|m| MemberRow {
+            person_id: m.person_id,
             relation: m.relation.label(lang),
             name: m.name.clone(),
-            id_number: show_id(user.role, &m.id_number),
+            id_number: shown(&m.id_number, t, |id| id.as_str().to_owned()),
             sex: m.sex.label(lang),
             birth_date: fmt_date(m.birth_date),
             age: fill(
                 t.age_years,
                 &[&years_between(m.birth_date, m.death_date.unwrap_or(today))],
             ),
-            health: label_or(m.health, lang, |v, l| v.label(l)),
+            health: shown(&m.health, t, |v| {
+                label_or(*v, lang, |v, l| v.label(l)).to_owned()
+            }),
             labour: label_or(m.labour, lang, |v, l| v.label(l)),
-            disability: m.disability.map_or_else(
-                || t.none.to_owned(),
-                |d| match lang {
-                    Lang::Zh => format!("{}{}", d.category.zh(), d.grade.zh()),
-                    Lang::En => format!("{}, {}", d.category.en(), d.grade.en()),
-                },
-            ),
-            self_care: label_or(m.self_care, lang, |v, l| v.label(l)),
+            disability: shown(&m.disability, t, disability_text),
+            self_care: shown(&m.self_care, t, |v| {
+                label_or(*v, lang, |v, l| v.label(l)).to_owned()
+            }),
             school_stage: label_or(m.school_stage, lang, |v, l| v.label(l)),
             death: m.death_date.map(fmt_date),
             in_poverty: m.in_poverty,
@@ -478,10 +568,7 @@ pub async fn household(
             columns: s
                 .raw
                 .iter()
-                .map(|(k, v)| {
-                    let v = if sees { v.clone() } else { mask_identifiers(v) };
-                    (k.clone(), v)
-                })
+                .map(|(k, v)| (k.clone(), shown_text(v, t)))
                 .collect(),
         })
         .collect();
@@ -497,6 +584,14 @@ pub async fn household(
     } else {
         format!("{} {}", h.town_name, h.village_name)
     };
+    let subjects = members
+        .iter()
+        .map(|m| RevealOption {
+            value: format!("person:{}", m.person_id),
+            label: format!("{}（{}）", m.name, m.relation),
+        })
+        .collect();
+    let reveal = crate::reveal::form(&access, lang, subjects, &ctx.here);
     html(&HouseholdPage {
         l: Layout::new(&ctx, &format!("{} #{}", t.household_title, h.id)),
         id: h.id,
@@ -506,7 +601,8 @@ pub async fn household(
         members,
         identities,
         sources,
-        masked: !sees,
+        masked: access.masks_anything(),
+        reveal,
     })
 }
 

@@ -1,9 +1,11 @@
 //! Page templates (askama, files in `templates/`) and the small helpers they share:
-//! the layout header, masking of identifiers by role, and formatting.
+//! the layout header, showing masked values, and formatting. Masking itself happens in the
+//! store: pages only ever receive [`Shown`] values.
 
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
-use gongrong_domain::{IdNumber, Lang, Level, Region, RegionCode, RegionTable, Role};
+use gongrong_domain::{Lang, Level, Region, RegionCode, RegionTable};
+use gongrong_store::{Permission, Shown};
 
 use crate::ctx::Ctx;
 use crate::i18n::{Strings, strings};
@@ -27,12 +29,20 @@ pub struct Layout {
     pub here_encoded: String,
     /// Which top navigation entry is current ("dashboard", "search", "review" or "").
     pub nav: &'static str,
-    /// Whether the header links the clerical-review queue (roles that may open it).
+    /// Whether the header links people pages, the clerical-review queue, the audit log and
+    /// user management (by the signed-in role's permissions).
+    pub people_nav: bool,
     pub review_nav: bool,
+    pub audit_nav: bool,
+    pub users_nav: bool,
+    /// The session's CSRF token: every `<form method="post">` renders it as the hidden field
+    /// `csrf` (empty before sign-in; the login form carries its own).
+    pub csrf: String,
 }
 
 impl Layout {
     pub fn new(ctx: &Ctx, title: &str) -> Self {
+        let can = |p: Permission| ctx.access.as_ref().is_some_and(|a| a.can(p));
         Layout {
             lang: ctx.lang.code(),
             is_en: ctx.lang == Lang::En,
@@ -46,10 +56,11 @@ impl Layout {
             here_encoded: serde_urlencoded::to_string([("next", ctx.here.as_str())])
                 .unwrap_or_default(),
             nav: "",
-            review_nav: ctx
-                .user
-                .as_ref()
-                .is_some_and(|u| crate::review::may_view(u.role)),
+            people_nav: can(Permission::ReadPeople),
+            review_nav: can(Permission::ReadReview),
+            audit_nav: can(Permission::ReadAudit),
+            users_nav: can(Permission::ManageUsers),
+            csrf: ctx.csrf.clone().unwrap_or_default(),
         }
     }
 
@@ -76,6 +87,9 @@ pub struct LoginPage {
     pub username: String,
     pub next: String,
     pub failed: bool,
+    pub locked: bool,
+    /// The login form's own CSRF token (its cookie is set with the page).
+    pub login_csrf: String,
 }
 
 pub struct TownRow {
@@ -96,6 +110,8 @@ pub struct DashboardPage {
     pub total: TownRow,
     pub built_at: Option<String>,
     pub chart: crate::chart::BarChart,
+    /// A department officer whose department list is still empty.
+    pub department_empty: bool,
 }
 
 pub struct HitRow {
@@ -129,19 +145,21 @@ pub struct SearchPage {
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
     pub masked: bool,
+    pub department_empty: bool,
 }
 
 pub struct MemberRow {
+    pub person_id: i64,
     pub relation: &'static str,
     pub name: String,
     pub id_number: String,
     pub sex: &'static str,
     pub birth_date: String,
     pub age: String,
-    pub health: &'static str,
+    pub health: String,
     pub labour: &'static str,
     pub disability: String,
-    pub self_care: &'static str,
+    pub self_care: String,
     pub school_stage: &'static str,
     pub death: Option<String>,
     pub in_poverty: bool,
@@ -172,60 +190,26 @@ pub struct HouseholdPage {
     pub identities: Vec<IdentityRow>,
     pub sources: Vec<SourceBlock>,
     pub masked: bool,
+    /// The reveal form's choices (when something is masked).
+    pub reveal: Option<crate::reveal::RevealForm>,
 }
 
 // ---------- helpers ----------
 
-/// An ID number as this role may see it.
-pub fn show_id(role: Role, id: &IdNumber) -> String {
-    if role.sees_identifiers() {
-        id.as_str().to_owned()
-    } else {
-        id.masked()
+/// A value as the store let this reader see it: the clear value through `show`, the masked
+/// text (`110105********002X`), or a note that it is hidden (revealable) or withheld.
+pub fn shown<T>(v: &Shown<T>, t: &Strings, show: impl FnOnce(&T) -> String) -> String {
+    match v {
+        Shown::Clear(x) => show(x),
+        Shown::Masked(s) if !s.is_empty() => s.clone(),
+        Shown::Masked(_) => t.masked_value.to_owned(),
+        Shown::Withheld => t.withheld_value.to_owned(),
     }
 }
 
-/// Masks identifier-like values in free text (raw register columns) for roles that must not see
-/// identifiers: every run of 7 or more digits (ID numbers, phone numbers, bank accounts, …) keeps
-/// only its ends. ID numbers are masked exactly as [`IdNumber::masked`].
-pub fn mask_identifiers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_digit() || (matches!(chars[i], 'X' | 'x') && i > start))
-            {
-                i += 1;
-            }
-            let run: String = chars[start..i].iter().collect();
-            out.push_str(&mask_run(&run));
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn mask_run(run: &str) -> String {
-    // A trailing X only belongs to an 18-character ID number; elsewhere it is ordinary text.
-    if run.len() < 7 {
-        return run.to_owned();
-    }
-    if let Ok(id) = IdNumber::parse(run) {
-        return id.masked();
-    }
-    let n = run.len();
-    let (keep_head, keep_tail) = if n >= 11 { (3, 4) } else { (2, 2) };
-    format!(
-        "{}{}{}",
-        &run[..keep_head],
-        "*".repeat(n - keep_head - keep_tail),
-        &run[n - keep_tail..]
-    )
+/// A masked text value (identifiers, raw columns) or its clear text.
+pub fn shown_text(v: &Shown<String>, t: &Strings) -> String {
+    shown(v, t, String::clone)
 }
 
 pub fn fmt_date(d: NaiveDate) -> String {
@@ -307,16 +291,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_identifier_runs() {
-        assert_eq!(mask_identifiers("11010519491231002X"), "110105********002X");
-        assert_eq!(mask_identifiers("电话 13812345678"), "电话 138****5678");
-        assert_eq!(mask_identifiers("2021-01-01"), "2021-01-01");
-        assert_eq!(mask_identifiers("1500.00"), "1500.00");
-        assert_eq!(
-            mask_identifiers("6228480012345678901"),
-            "622************8901"
-        );
-        assert_eq!(mask_identifiers("张三"), "张三");
+    fn shown_values() {
+        let t = strings(Lang::En);
+        assert_eq!(shown_text(&Shown::Clear("a".into()), t), "a");
+        assert_eq!(shown_text(&Shown::Masked("1**4".into()), t), "1**4");
+        assert_eq!(shown_text(&Shown::Masked(String::new()), t), t.masked_value);
+        assert_eq!(shown_text(&Shown::Withheld, t), t.withheld_value);
     }
 
     #[test]

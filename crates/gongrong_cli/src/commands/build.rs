@@ -1,6 +1,6 @@
 //! `gongrong build`: the first unified registry, by exact ID-number match across both registers.
 
-use super::{SystemClock, audit, open_store};
+use super::{SystemClock, job, open_store};
 use crate::config::Settings;
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -28,25 +28,20 @@ pub async fn run(settings: &Settings, args: Args) -> Result<()> {
 
 pub async fn build(store: &Store, as_of: NaiveDate) -> Result<RegistryStats> {
     let started = Instant::now();
-    let staged = store.staged_records_without_raw().await?;
+    let access = job("build");
+    let staged = store.staged_records_without_raw(&access).await?;
     anyhow::ensure!(
         !staged.is_empty(),
         "staging is empty: import the registers first (gongrong import …)"
     );
     let unified = gongrong_domain::unify::exact_id(&staged, as_of);
-    let stats = store.replace_registry(&unified, SystemClock.now()).await?;
-    audit(
-        store,
-        "registry.build",
-        "registry",
-        format!(
-            "{} staged rows → {} persons, {} households in {:.1}s",
-            staged.len(),
-            stats.persons,
-            stats.households,
-            started.elapsed().as_secs_f64()
-        ),
-    )
-    .await?;
+    let stats = store
+        .replace_registry(&access, &unified, SystemClock.now())
+        .await?;
+    tracing::info!(
+        staged = staged.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "registry built by exact ID"
+    );
     Ok(stats)
 }

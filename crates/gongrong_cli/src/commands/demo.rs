@@ -1,6 +1,6 @@
 //! `gongrong demo`: a realistic synthetic district, from an empty data directory to a served UI.
 
-use super::{SystemClock, open_store};
+use super::{SystemClock, job, open_store};
 use crate::config::Settings;
 use anyhow::{Context, Result};
 use gongrong_domain::{Clock, RegionCode, Role};
@@ -127,17 +127,23 @@ async fn demo_accounts(store: &Store) -> Result<Vec<(String, Role, String)>> {
         ("admin", "系统管理员（演示）", Role::Admin, district, None),
     ];
     let hash = gongrong_web::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let access = job("demo");
     let mut out = Vec::new();
     for (username, name, role, area, dept) in plan {
+        gongrong_web::check_password(username, DEMO_PASSWORD)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         store
-            .upsert_user(&NewUser {
-                username: username.to_owned(),
-                display_name: name.to_owned(),
-                role,
-                area,
-                department: dept.map(str::to_owned),
-                password_hash: hash.clone(),
-            })
+            .upsert_user(
+                &access,
+                &NewUser {
+                    username: username.to_owned(),
+                    display_name: name.to_owned(),
+                    role,
+                    area,
+                    department: dept.map(str::to_owned),
+                    password_hash: hash.clone(),
+                },
+            )
             .await?;
         out.push((username.to_owned(), role, regions.full_name(&area)));
     }

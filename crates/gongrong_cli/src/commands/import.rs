@@ -1,10 +1,10 @@
 //! `gongrong import`: a village list or a legacy register into staging.
 
-use super::{SystemClock, audit, open_store};
+use super::{job, open_store};
 use crate::config::Settings;
 use crate::progress;
 use anyhow::{Context, Result};
-use gongrong_domain::{Clock, Register};
+use gongrong_domain::Register;
 use gongrong_import::{ImportOptions, ImportOutcome, Mapping};
 use gongrong_store::Store;
 use std::path::{Path, PathBuf};
@@ -72,14 +72,8 @@ pub async fn import(
             Some(p) => Mapping::load(p)?,
             None => Mapping::builtin_villages(),
         };
-        let n = gongrong_import::import_villages(store, file, &mapping, &opts).await?;
-        audit(
-            store,
-            "import.villages",
-            &file.display().to_string(),
-            format!("{n} villages"),
-        )
-        .await?;
+        let n =
+            gongrong_import::import_villages(store, &job("import"), file, &mapping, &opts).await?;
         println!("villages: {n} imported from {}", file.display());
         return Ok(());
     }
@@ -94,7 +88,7 @@ pub async fn import(
         .len();
     let pb = progress::bytes_bar(size, register.code());
     let outcome =
-        gongrong_import::import_register(store, file, &mapping, &opts, SystemClock.now(), &|p| {
+        gongrong_import::import_register(store, &job("import"), file, &mapping, &opts, &|p| {
             pb.set_position(p.bytes_read);
         })
         .await;
@@ -131,19 +125,6 @@ pub async fn import(
                 (summary.accepted + summary.rejected) as f64 / secs,
                 reject_path.display()
             );
-            audit(
-                store,
-                "import.commit",
-                &format!("batch:{}", summary.id),
-                format!(
-                    "{} {}: {} accepted, {} rejected",
-                    register.code(),
-                    file.display(),
-                    summary.accepted,
-                    summary.rejected
-                ),
-            )
-            .await?;
         }
     }
     Ok(())

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod build;
 pub mod demo;
 pub mod import;
@@ -12,7 +13,7 @@ use crate::config::Settings;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use gongrong_domain::Clock;
-use gongrong_store::Store;
+use gongrong_store::{Access, Store};
 
 /// The real clock. Only the binary reads the system time; libraries receive it.
 #[derive(Clone, Copy, Debug)]
@@ -34,24 +35,13 @@ pub async fn open_store(settings: &Settings) -> Result<Store> {
         .with_context(|| format!("opening database {}", settings.database_display()))
 }
 
-/// Who runs a command, for the audit trail.
-pub fn cli_actor() -> String {
+/// The access a command runs as: the system actor `cli:<command>`, stamped now, with the OS
+/// user as its origin (the audit log's "from where").
+pub fn job(command: &str) -> Access {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
-}
-
-pub async fn audit(store: &Store, action: &str, target: &str, detail: String) -> Result<()> {
-    store
-        .audit(&gongrong_store::AuditEvent {
-            at: SystemClock.now(),
-            actor: cli_actor(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            detail,
-            remote_addr: None,
-        })
-        .await?;
-    Ok(())
+    Access::system(format!("cli:{command}"), SystemClock.now())
+        .via("cli")
+        .from_origin(Some(format!("os-user {user}")))
 }

@@ -19,7 +19,7 @@
 //! removed). Each run stores its model, the decisions' digest and the rows it covered
 //! (`reconcile_runs`) for the next.
 
-use super::{SystemClock, audit, open_store};
+use super::{SystemClock, job, open_store};
 use crate::commands::link::load_config;
 use crate::config::Settings;
 use anyhow::{Context, Result};
@@ -250,13 +250,14 @@ pub async fn reconcile_with(
         link_config.sources = gongrong_link::LinkConfig::registers()?.sources;
     }
     let config_sha256 = hex::encode(Sha256::digest(config_text.as_bytes()));
-    let mut records = store.staged_records_without_raw().await?;
+    let access = job("reconcile");
+    let mut records = store.staged_records_without_raw(&access).await?;
     anyhow::ensure!(
         !records.is_empty(),
         "staging is empty: import the registers first (gongrong import …)"
     );
     let staged_rows = records.len();
-    let flagged = store.flagged_records().await?;
+    let flagged = store.flagged_records(&access).await?;
     let flagged_rows = flagged.len();
     records.extend(flagged);
     records.sort_by_key(|r| r.staging_id);
@@ -306,6 +307,7 @@ pub async fn reconcile_with(
     };
 
     let now = SystemClock.now();
+    let access = access.at(now);
     let queue: Vec<NewReviewPair> = linkage
         .review()
         .filter_map(|p| {
@@ -330,19 +332,19 @@ pub async fn reconcile_with(
     let build = from_clusters(&records, &linkage.cluster_of, &decisions, as_of);
     let stats = match &plan {
         Plan::Full(_) => {
-            store.replace_review_queue(&queue, now).await?;
-            store.replace_registry(&build.unified, now).await?
+            store.replace_review_queue(&access, &queue, now).await?;
+            store.replace_registry(&access, &build.unified, now).await?
         }
         Plan::Incremental { .. } => {
-            store.extend_review_queue(&queue, now).await?;
+            store.extend_review_queue(&access, &queue, now).await?;
             let ids = stable_person_ids(&build.unified, &person_of);
             store
-                .replace_registry_with_person_ids(&build.unified, &ids, now)
+                .replace_registry_with_person_ids(&access, &build.unified, &ids, now)
                 .await?
         }
     };
     let (_, review_pending) = store
-        .review_queue(&gongrong_domain::Scope::All, ReviewFilter::Pending, 0, 1)
+        .review_queue(&access, ReviewFilter::Pending, 0, 1)
         .await?;
 
     let regions = store.region_table().await?;
@@ -397,6 +399,7 @@ pub async fn reconcile_with(
     };
     store
         .record_reconcile_run_with_state(
+            &access,
             &NewReconcileRun {
                 run_at: now,
                 config_sha256,
@@ -406,22 +409,20 @@ pub async fn reconcile_with(
             &state,
         )
         .await?;
-    audit(
-        store,
-        "registry.reconcile",
-        "registry",
-        format!(
-            "{mode} run: {} rows ({new_rows} new) → {} persons, {} households, {} review pairs, {} decisions applied in {:.1}s (input {})",
-            records.len(),
-            stats.persons,
-            stats.households,
-            linkage.stats.review_pairs,
-            decisions.len(),
-            started.elapsed().as_secs_f64(),
-            &digest[..12]
-        ),
-    )
-    .await?;
+    let detail = format!(
+        "{mode} run: {} rows ({new_rows} new) → {} persons, {} households, {} review pairs, {} decisions applied in {:.1}s (input {}); unmasked reports written to {}",
+        records.len(),
+        stats.persons,
+        stats.households,
+        linkage.stats.review_pairs,
+        decisions.len(),
+        started.elapsed().as_secs_f64(),
+        &digest[..12],
+        out.display()
+    );
+    store
+        .record_event(&access, "registry.reconcile", "registry", &detail)
+        .await?;
     Ok(summary)
 }
 

@@ -210,3 +210,35 @@ fn shipped_layouts_match_docs_layouts() {
         }
     }
 }
+
+/// The store masks raw register columns by their header (`gongrong_store::mask`): every header
+/// the shipped layouts map to a sensitive field must be classified as that field's class, and no
+/// other header as sensitive.
+#[test]
+fn shipped_layouts_headers_are_masked_by_class() {
+    use gongrong_store::FieldClass;
+    use gongrong_store::mask::classify_header;
+    let class_of = |f: Field| match f {
+        Field::IdNumber => Some(FieldClass::IdNumber),
+        Field::Phone => Some(FieldClass::Phone),
+        Field::BankAccount => Some(FieldClass::BankAccount),
+        Field::Health | Field::SelfCare => Some(FieldClass::Health),
+        Field::DisabilityCategory | Field::DisabilityGrade => Some(FieldClass::Disability),
+        _ => None,
+    };
+    let mut checked = 0;
+    for register in [Register::Poverty, Register::Dibao] {
+        let m = Mapping::builtin(register);
+        for (field, headers) in m.columns() {
+            for h in headers {
+                assert_eq!(
+                    classify_header(h),
+                    class_of(field),
+                    "{register:?} header {h:?} ({field:?})"
+                );
+                checked += usize::from(class_of(field).is_some());
+            }
+        }
+    }
+    assert!(checked >= 12, "sensitive headers checked: {checked}");
+}

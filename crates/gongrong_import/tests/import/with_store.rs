@@ -7,12 +7,16 @@ use gongrong_import::{
     ImportError, ImportOptions, ImportOutcome, ImportProgress, Mapping, import_register,
     import_villages,
 };
-use gongrong_store::Store;
+use gongrong_store::{Access, Store};
 use std::cell::RefCell;
 use std::path::Path;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 30, 2, 0, 0).unwrap()
+}
+
+fn job() -> Access {
+    Access::system("test:import", now())
 }
 
 async fn store(dir: &Path) -> Store {
@@ -32,6 +36,7 @@ async fn load_villages(store: &Store, dir: &Path) {
     );
     let n = import_villages(
         store,
+        &job(),
         &f,
         &Mapping::builtin_villages(),
         &ImportOptions::default(),
@@ -44,10 +49,10 @@ async fn load_villages(store: &Store, dir: &Path) {
 async fn import(store: &Store, file: &Path) -> Result<ImportOutcome, ImportError> {
     import_register(
         store,
+        &job(),
         file,
         &Mapping::builtin(Register::Poverty),
         &ImportOptions::default(),
-        now(),
         &|_| {},
     )
     .await
@@ -81,6 +86,7 @@ async fn a_bad_village_list_writes_nothing() {
     );
     let err = import_villages(
         &store,
+        &job(),
         &f,
         &Mapping::builtin_villages(),
         &ImportOptions::default(),
@@ -111,10 +117,10 @@ async fn a_batch_with_rejects_stores_accepted_rows_and_rejects() {
     let events = RefCell::new(Vec::<ImportProgress>::new());
     let outcome = import_register(
         &store,
+        &job(),
         &f,
         &Mapping::builtin(Register::Poverty),
         &ImportOptions::default(),
-        now(),
         &|p| events.borrow_mut().push(p),
     )
     .await
@@ -131,8 +137,8 @@ async fn a_batch_with_rejects_stores_accepted_rows_and_rejects() {
     assert_eq!(summary.imported_at, now());
     assert_eq!(rejects.len(), 2);
     assert!(rejects.iter().all(|r| r.row == 2));
-    assert_eq!(store.rejects(summary.id).await.unwrap(), rejects);
-    let staged = store.staged_records().await.unwrap();
+    assert_eq!(store.rejects(&job(), summary.id).await.unwrap(), rejects);
+    let staged = store.staged_records(&job()).await.unwrap();
     assert_eq!(staged.len(), 2);
     assert!(staged.iter().all(|s| s.batch_id == summary.id));
     let rows: Vec<u64> = staged.iter().map(|s| s.record.row).collect();
@@ -158,7 +164,7 @@ async fn importing_the_same_file_twice_changes_nothing() {
     let second = import(&store, &f).await.unwrap();
     assert_eq!(second, ImportOutcome::AlreadyImported(summary.clone()));
     assert_eq!(store.batches().await.unwrap(), vec![summary]);
-    assert_eq!(store.staged_records().await.unwrap().len(), 1);
+    assert_eq!(store.staged_records(&job()).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

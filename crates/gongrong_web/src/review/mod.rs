@@ -2,19 +2,21 @@
 //! model's explanation, and the reviewer's decision (stored, audited, and respected by every
 //! later linkage run).
 //!
-//! Who may do what: town caseworkers, district civil affairs, district rural revitalisation and
-//! administrators review and decide; auditors may look (read-only, identifiers masked); village
-//! clerks and department officers get 403. Pairs outside the user's area are "not found", the
-//! same as a pair that does not exist.
+//! Who may do what is the store's table (`gongrong_store::access::policy`): town caseworkers,
+//! district civil affairs and district rural revitalisation review and decide; auditors may
+//! look (read-only, identifiers masked); village clerks, department officers and
+//! administrators get 403. Pairs outside the user's area are "not found", the same as a pair
+//! that does not exist. Reads and decisions are audited by the store.
 
-use gongrong_domain::Role;
-use gongrong_store::{ReviewDecision, ReviewFilter, ReviewPair, ReviewPairSummary, ReviewVerdict};
+use gongrong_store::{
+    Permission, ReviewDecision, ReviewFilter, ReviewPair, ReviewPairSummary, ReviewVerdict,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 
+use crate::AppState;
 use crate::ctx::Auth;
 use crate::error::{WebError, WebResult};
-use crate::{AppState, record_audit};
 
 mod explain;
 mod pages;
@@ -22,26 +24,10 @@ mod pages;
 pub use explain::*;
 pub use pages::*;
 
-// ---------- permissions ----------
-
-/// Roles that decide review pairs.
-pub fn may_decide(role: Role) -> bool {
-    matches!(
-        role,
-        Role::TownCaseworker
-            | Role::DistrictCivilAffairs
-            | Role::DistrictRuralRevitalisation
-            | Role::Admin
-    )
-}
-
-/// Roles that may open the queue: those that decide, and auditors (read-only).
-pub fn may_view(role: Role) -> bool {
-    may_decide(role) || role == Role::Auditor
-}
-
-pub(super) fn require_view(role: Role) -> WebResult<()> {
-    if may_view(role) {
+/// 403 unless the access may decide (the store checks again; this keeps the answer 403
+/// before a body is even read).
+pub(super) fn require_decide(auth: &Auth) -> WebResult<()> {
+    if auth.access.can(Permission::DecideReview) {
         Ok(())
     } else {
         Err(WebError::Forbidden)
@@ -65,20 +51,12 @@ pub struct ParsedQueue {
 }
 
 pub(super) const MAX_PAGE: u32 = 100_000;
-pub(super) const MAX_NOTE_CHARS: usize = 500;
 
 pub fn filter_code(f: ReviewFilter) -> &'static str {
     match f {
         ReviewFilter::Pending => "pending",
         ReviewFilter::Decided => "decided",
         ReviewFilter::All => "all",
-    }
-}
-
-pub fn verdict_code(v: ReviewVerdict) -> &'static str {
-    match v {
-        ReviewVerdict::Match => "match",
-        ReviewVerdict::NonMatch => "non_match",
     }
 }
 
@@ -130,11 +108,9 @@ pub async fn load_queue(
     q: &ParsedQueue,
     page_size: u32,
 ) -> WebResult<Queue> {
-    require_view(auth.user.role)?;
-    let scope = auth.user.scope();
     let (pairs, total) = state
         .store
-        .review_queue(&scope, q.filter, q.page - 1, page_size)
+        .review_queue(&auth.access, q.filter, q.page - 1, page_size)
         .await?;
     let mut counts = [0u64; 2];
     for (slot, f) in counts
@@ -144,7 +120,7 @@ pub async fn load_queue(
         *slot = if f == q.filter {
             total
         } else {
-            state.store.review_queue(&scope, f, 0, 1).await?.1
+            state.store.review_queue(&auth.access, f, 0, 1).await?.1
         };
     }
     let [pending, decided] = counts;
@@ -161,84 +137,31 @@ pub async fn load_queue(
 
 // ---------- one pair ----------
 
-/// Reads a pair in the user's scope and records the read in the audit log (a miss too).
-pub async fn read_pair(
-    state: &AppState,
-    auth: &Auth,
-    id: &str,
-    channel: &str,
-) -> WebResult<ReviewPair> {
-    require_view(auth.user.role)?;
-    let scope = auth.user.scope();
-    crate::audited_read(state, auth, "review", id, channel, |id| {
-        state.store.review_pair(&scope, id)
-    })
-    .await
+/// Reads a pair as the access (scoped, masked and audited by the store, a miss too).
+pub async fn read_pair(state: &AppState, auth: &Auth, id: &str) -> WebResult<ReviewPair> {
+    state
+        .store
+        .review_pair(&auth.access, crate::error::record_id(id)?)
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
-/// Stores a reviewer's decision on a pair in the user's scope and audits it.
+/// Stores the access's decision on a pair (the store checks role and scope, and audits it).
 pub async fn decide(
     state: &AppState,
     auth: &Auth,
     id: &str,
     verdict: ReviewVerdict,
     note: &str,
-    channel: &str,
-) -> WebResult<ReviewDecision> {
-    if !may_decide(auth.user.role) {
-        return Err(WebError::Forbidden);
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(WebError::NotFound);
-    };
-    let note = note.trim();
-    if note.chars().count() > MAX_NOTE_CHARS {
-        return Err(WebError::BadRequest("note too long".into()));
-    }
-    if note
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r')
-    {
-        return Err(WebError::BadRequest("control characters in note".into()));
-    }
-    let decision = ReviewDecision {
-        verdict,
-        decided_by: auth.user.username.clone(),
-        decided_at: state.clock.now(),
-        note: note.to_owned(),
-    };
-    let stored = state
+) -> WebResult<(i64, ReviewDecision)> {
+    require_decide(auth)?;
+    let id = crate::error::record_id(id)?;
+    let decision = state
         .store
-        .decide_review(&auth.user.scope(), id, &decision)
-        .await?;
-    let code = verdict_code(verdict);
-    let (action, detail) = if stored {
-        let detail = if note.is_empty() {
-            format!("{channel}: {code}")
-        } else {
-            format!("{channel}: {code}; note: {note}")
-        };
-        ("review.decide", detail)
-    } else {
-        (
-            "review.decide_denied",
-            format!("{channel}: {code}; not found or out of scope"),
-        )
-    };
-    record_audit(
-        state,
-        &auth.ctx,
-        &auth.user.username,
-        action,
-        format!("review:{id}"),
-        detail,
-    )
-    .await?;
-    if stored {
-        Ok(decision)
-    } else {
-        Err(WebError::NotFound)
-    }
+        .decide_review(&auth.access, id, verdict, note)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok((id, decision))
 }
 
 /// File names of the import batches, by batch id.
@@ -255,16 +178,6 @@ pub async fn batch_files(state: &AppState) -> WebResult<HashMap<i64, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles() {
-        assert!(may_decide(Role::TownCaseworker));
-        assert!(may_decide(Role::Admin));
-        assert!(!may_decide(Role::Auditor));
-        assert!(may_view(Role::Auditor));
-        assert!(!may_view(Role::VillageClerk));
-        assert!(!may_view(Role::DepartmentOfficer));
-    }
 
     #[test]
     fn queue_params() {

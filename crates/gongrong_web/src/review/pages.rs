@@ -5,17 +5,17 @@ use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use gongrong_domain::unify::StagedRecord;
-use gongrong_domain::{Lang, Role};
-use gongrong_store::{ReviewFilter, ReviewPair, ReviewVerdict};
+use gongrong_domain::Lang;
+use gongrong_store::{Permission, RecordView, ReviewFilter, ReviewPair, ReviewVerdict};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 use crate::AppState;
 use crate::ctx::Auth;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::i18n::{Strings, fill, strings};
-use crate::view::{Layout, area_label, fmt_date, fmt_instant, label_or, mask_identifiers, show_id};
+use crate::reveal::RevealOption;
+use crate::view::{Layout, area_label, fmt_date, fmt_instant, label_or, shown, shown_text};
 
 use super::*;
 
@@ -101,6 +101,7 @@ pub struct PairPage {
     pub can_decide: bool,
     pub masked: bool,
     pub saved: bool,
+    pub reveal: Option<crate::reveal::RevealForm>,
 }
 
 fn queue_href(filter: ReviewFilter, page: u32) -> String {
@@ -122,7 +123,7 @@ pub async fn queue_page(
     let parsed = parse_queue(&p)?;
     let page_size = state.config.page_size.max(1);
     let queue = load_queue(&state, &auth, &parsed, page_size).await?;
-    let Auth { user, ctx } = auth;
+    let Auth { ctx, access, .. } = auth;
     let lang = ctx.lang;
     let t = strings(lang);
     let pages = queue.total.div_ceil(u64::from(page_size)).max(1);
@@ -182,7 +183,7 @@ pub async fn queue_page(
         page_line: fill(t.page_of, &[&page, &pages]),
         prev_href: (page > 1).then(|| queue_href(parsed.filter, parsed.page - 1)),
         next_href: (page < pages).then(|| queue_href(parsed.filter, parsed.page + 1)),
-        read_only: !may_decide(user.role),
+        read_only: !access.can(Permission::DecideReview),
     })
 }
 
@@ -195,79 +196,96 @@ pub struct PairParams {
     pub saved: Option<String>,
 }
 
-/// The values of one record, in [`field_labels`] order, as this reader may see them.
+/// The values of one record, in [`field_labels`] order, as this reader may see them, each with
+/// the `RegisterRecord` field it shows (empty: never compared).
 fn field_values(
-    s: &StagedRecord,
+    r: &RecordView,
     files: &HashMap<i64, String>,
     state: &AppState,
-    role: Role,
     lang: Lang,
-) -> Vec<(String, String)> {
+) -> Vec<(&'static str, String)> {
     let t = strings(lang);
-    let r = &s.record;
-    let sees = role.sees_identifiers();
-    let secret = |v: &str| {
-        if sees {
-            v.to_owned()
-        } else {
-            mask_identifiers(v)
-        }
-    };
     let opt = |v: Option<String>| v.unwrap_or_else(|| t.none.to_owned());
-    let file = files.get(&s.batch_id).cloned().unwrap_or_default();
-    // (shown value, compared value): identifiers are compared in full but shown as the role
-    // may see them; register and source row are never compared (empty key).
+    let file = files.get(&r.batch_id).cloned().unwrap_or_default();
     vec![
-        (r.register.label(lang).to_owned(), String::new()),
-        (fill(t.field_source_value, &[&file, &r.row]), String::new()),
-        (r.household_key.clone(), r.household_key.clone()),
-        (r.name.clone(), r.name.clone()),
-        (show_id(role, &r.id_number), r.id_number.to_string()),
-        (secret(&r.id_number_raw), r.id_number_raw.clone()),
-        dual(r.sex.label(lang)),
-        (fmt_date(r.birth_date), fmt_date(r.birth_date)),
-        dual(r.relation.label(lang)),
+        ("", r.register.label(lang).to_owned()),
+        ("", fill(t.field_source_value, &[&file, &r.row])),
+        ("household_key", r.household_key.clone()),
+        ("name", r.name.clone()),
         (
-            area_label(&state.regions, &r.village),
-            r.village.to_string(),
+            "id_number",
+            shown(&r.id_number, t, |id| id.as_str().to_owned()),
+        ),
+        ("id_number_raw", shown_text(&r.id_number_raw, t)),
+        ("sex", r.sex.label(lang).to_owned()),
+        ("birth_date", fmt_date(r.birth_date)),
+        ("relation", r.relation.label(lang).to_owned()),
+        ("village", area_label(&state.regions, &r.village)),
+        ("ethnicity", opt(r.ethnicity.clone())),
+        (
+            "health",
+            shown(&r.health, t, |v| {
+                label_or(*v, lang, |v, l| v.label(l)).to_owned()
+            }),
         ),
         (
-            opt(r.ethnicity.clone()),
-            r.ethnicity.clone().unwrap_or_default(),
-        ),
-        dual(label_or(r.health, lang, |v, l| v.label(l))),
-        dual(label_or(r.labour, lang, |v, l| v.label(l))),
-        dual(r.disability.map_or_else(
-            || t.none.to_owned(),
-            |d| match lang {
-                Lang::Zh => format!("{}{}", d.category.zh(), d.grade.zh()),
-                Lang::En => format!("{}, {}", d.category.en(), d.grade.en()),
-            },
-        )),
-        dual(label_or(r.self_care, lang, |v, l| v.label(l))),
-        dual(label_or(r.school_stage, lang, |v, l| v.label(l))),
-        dual(label_or(r.identity, lang, |v, l| v.label(l))),
-        dual(opt(r.identity_since.map(fmt_date))),
-        dual(label_or(r.household_attribute, lang, |v, l| v.label(l))),
-        dual(label_or(r.poverty_cause, lang, |v, l| v.label(l))),
-        dual(opt(r.annual_income_per_capita.map(|m| m.to_string()))),
-        dual(opt(r.monthly_income_per_capita.map(|m| m.to_string()))),
-        dual(opt(r.monthly_benefit.map(|m| m.to_string()))),
-        dual(opt(r.death_date.map(fmt_date))),
-        (
-            opt(r.phone.as_deref().map(secret)),
-            r.phone.clone().unwrap_or_default(),
+            "labour",
+            label_or(r.labour, lang, |v, l| v.label(l)).to_owned(),
         ),
         (
-            opt(r.bank_account.as_deref().map(secret)),
-            r.bank_account.clone().unwrap_or_default(),
+            "disability",
+            shown(&r.disability, t, |d| {
+                d.map_or_else(
+                    || t.none.to_owned(),
+                    |d| match lang {
+                        Lang::Zh => format!("{}{}", d.category.zh(), d.grade.zh()),
+                        Lang::En => format!("{}, {}", d.category.en(), d.grade.en()),
+                    },
+                )
+            }),
+        ),
+        (
+            "self_care",
+            shown(&r.self_care, t, |v| {
+                label_or(*v, lang, |v, l| v.label(l)).to_owned()
+            }),
+        ),
+        (
+            "school_stage",
+            label_or(r.school_stage, lang, |v, l| v.label(l)).to_owned(),
+        ),
+        (
+            "identity",
+            label_or(r.identity, lang, |v, l| v.label(l)).to_owned(),
+        ),
+        ("identity_since", opt(r.identity_since.map(fmt_date))),
+        (
+            "household_attribute",
+            label_or(r.household_attribute, lang, |v, l| v.label(l)).to_owned(),
+        ),
+        (
+            "poverty_cause",
+            label_or(r.poverty_cause, lang, |v, l| v.label(l)).to_owned(),
+        ),
+        (
+            "annual_income_per_capita",
+            opt(r.annual_income_per_capita.map(|m| m.to_string())),
+        ),
+        (
+            "monthly_income_per_capita",
+            opt(r.monthly_income_per_capita.map(|m| m.to_string())),
+        ),
+        (
+            "monthly_benefit",
+            opt(r.monthly_benefit.map(|m| m.to_string())),
+        ),
+        ("death_date", opt(r.death_date.map(fmt_date))),
+        ("phone", shown(&r.phone, t, |v| opt(v.clone()))),
+        (
+            "bank_account",
+            shown(&r.bank_account, t, |v| opt(v.clone())),
         ),
     ]
-}
-
-fn dual(v: impl Into<String>) -> (String, String) {
-    let v = v.into();
-    (v.clone(), v)
 }
 
 fn field_labels(t: &Strings) -> [&'static str; 26] {
@@ -301,24 +319,23 @@ fn field_labels(t: &Strings) -> [&'static str; 26] {
     ]
 }
 
-/// Both records aligned field by field; a field differs when both compared values differ
-/// (register and source row are always different and never highlighted).
+/// Both records aligned field by field; a field differs when the clear values differ (the
+/// store compares them before masking; register and source row are never highlighted).
 pub fn side_by_side(
     pair: &ReviewPair,
     files: &HashMap<i64, String>,
     state: &AppState,
-    role: Role,
     lang: Lang,
 ) -> Vec<FieldRow> {
     let t = strings(lang);
-    let left = field_values(&pair.left, files, state, role, lang);
-    let right = field_values(&pair.right, files, state, role, lang);
+    let left = field_values(&pair.left, files, state, lang);
+    let right = field_values(&pair.right, files, state, lang);
     field_labels(t)
         .iter()
         .zip(left.into_iter().zip(right))
-        .map(|(label, ((ls, lk), (rs, rk)))| FieldRow {
+        .map(|(label, ((field, ls), (_, rs)))| FieldRow {
             label: (*label).to_owned(),
-            differs: !(lk.is_empty() && rk.is_empty()) && lk != rk,
+            differs: !field.is_empty() && pair.differs.contains(field),
             left: ls,
             right: rs,
         })
@@ -326,37 +343,27 @@ pub fn side_by_side(
 }
 
 /// Every original column of both rows, by header (left's order, then the right's own).
-pub fn raw_side_by_side(pair: &ReviewPair, role: Role, none: &str) -> Vec<FieldRow> {
-    let sees = role.sees_identifiers();
-    let show = |v: &str| {
-        if sees {
-            v.to_owned()
-        } else {
-            mask_identifiers(v)
-        }
-    };
-    let left = &pair.left.record.raw;
-    let right = &pair.right.record.raw;
+pub fn raw_side_by_side(pair: &ReviewPair, t: &Strings) -> Vec<FieldRow> {
+    let left = &pair.left.raw;
+    let right = &pair.right.raw;
     let mut headers: Vec<&str> = left.iter().map(|(k, _)| k.as_str()).collect();
     for (k, _) in right {
         if !headers.contains(&k.as_str()) {
             headers.push(k);
         }
     }
-    let get = |cols: &[(String, String)], h: &str| {
-        cols.iter().find(|(k, _)| k == h).map(|(_, v)| v.clone())
+    let get = |cols: &[(String, gongrong_store::Shown<String>)], h: &str| {
+        cols.iter()
+            .find(|(k, _)| k == h)
+            .map(|(_, v)| shown_text(v, t))
     };
     headers
         .into_iter()
-        .map(|h| {
-            let l = get(left, h);
-            let r = get(right, h);
-            FieldRow {
-                label: h.to_owned(),
-                differs: matches!((&l, &r), (Some(a), Some(b)) if a.trim() != b.trim()),
-                left: l.as_deref().map_or_else(|| none.to_owned(), show),
-                right: r.as_deref().map_or_else(|| none.to_owned(), show),
-            }
+        .map(|h| FieldRow {
+            label: h.to_owned(),
+            differs: pair.differs.contains(&format!("raw:{h}")),
+            left: get(left, h).unwrap_or_else(|| t.none.to_owned()),
+            right: get(right, h).unwrap_or_else(|| t.none.to_owned()),
         })
         .collect()
 }
@@ -367,12 +374,11 @@ pub async fn pair_page(
     Path(id): Path<String>,
     Query(p): Query<PairParams>,
 ) -> WebResult<Response> {
-    let pair = read_pair(&state, &auth, &id, "web").await?;
+    let pair = read_pair(&state, &auth, &id).await?;
     let files = batch_files(&state).await?;
-    let Auth { user, ctx } = auth;
+    let Auth { ctx, access, .. } = auth;
     let lang = ctx.lang;
     let t = strings(lang);
-    let role = user.role;
 
     let parsed: Option<ExplanationView> = serde_json::from_value(pair.explanation.clone()).ok();
     let explanation_ok = parsed.is_some();
@@ -410,14 +416,22 @@ pub async fn pair_page(
     let chart = weight_chart(&chart_rows, t.review_chart_title);
 
     let side_title =
-        |label: &str, s: &StagedRecord| format!("{} · {}", label, s.record.register.label(lang));
+        |label: &str, r: &RecordView| format!("{} · {}", label, r.register.label(lang));
+    let subjects = [(t.review_left, &pair.left), (t.review_right, &pair.right)]
+        .into_iter()
+        .map(|(side, r)| RevealOption {
+            value: format!("staging:{}", r.staging_id),
+            label: format!("{side}：{}", r.name),
+        })
+        .collect();
+    let reveal = crate::reveal::form(&access, lang, subjects, &ctx.here);
     html(&PairPage {
         l: Layout::new(&ctx, &format!("{} #{}", t.review_pair_title, pair.id)).with_nav("review"),
         id: pair.id,
         left_title: side_title(t.review_left, &pair.left),
         right_title: side_title(t.review_right, &pair.right),
-        fields: side_by_side(&pair, &files, &state, role, lang),
-        raw: raw_side_by_side(&pair, role, t.none),
+        fields: side_by_side(&pair, &files, &state, lang),
+        raw: raw_side_by_side(&pair, t),
         explanation_ok,
         prior: fmt_weight(ex.prior_weight),
         terms,
@@ -436,9 +450,10 @@ pub async fn pair_page(
             ),
             note: d.note.clone(),
         }),
-        can_decide: may_decide(role),
-        masked: !role.sees_identifiers(),
+        can_decide: access.can(Permission::DecideReview),
+        masked: access.masks_anything(),
         saved: p.saved.is_some(),
+        reveal,
     })
 }
 
@@ -456,13 +471,10 @@ pub async fn decide_submit(
     Path(id): Path<String>,
     form: Result<Form<DecideForm>, FormRejection>,
 ) -> WebResult<Response> {
-    if !may_decide(auth.user.role) {
-        return Err(WebError::Forbidden);
-    }
+    require_decide(&auth)?;
     let Form(form) = form?;
     let verdict = parse_verdict(&form.verdict)
-        .ok_or_else(|| WebError::BadRequest(format!("verdict {:?}", form.verdict)))?;
-    let _ = decide(&state, &auth, &id, verdict, &form.note, "web").await?;
-    let id = id.parse::<i64>().map_err(|_| WebError::NotFound)?;
+        .ok_or_else(|| crate::error::WebError::BadRequest(format!("verdict {:?}", form.verdict)))?;
+    let (id, _) = decide(&state, &auth, &id, verdict, &form.note).await?;
     Ok(Redirect::to(&format!("/review/{id}?saved=1")).into_response())
 }

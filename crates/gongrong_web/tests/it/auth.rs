@@ -53,15 +53,11 @@ async fn login_page_renders_in_chinese_by_default() {
 async fn login_success_sets_a_strict_http_only_cookie_and_audits() {
     let app = app().await;
     let r = app
-        .post_form(
-            "/login",
-            &[
-                ("username", "town_a"),
-                ("password", PASSWORD),
-                ("next", "/search"),
-            ],
-            None,
-        )
+        .submit_login(&[
+            ("username", "town_a"),
+            ("password", PASSWORD),
+            ("next", "/search"),
+        ])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/search");
@@ -88,7 +84,7 @@ async fn login_success_sets_a_strict_http_only_cookie_and_audits() {
     assert!(r.body.contains("镇街经办人"), "role label in header");
     assert!(r.body.contains("退出登录"), "sign-out button");
 
-    let events = app.fx.store.audit_events(50).await.unwrap();
+    let events = app.fx.events(50).await;
     assert!(
         events
             .iter()
@@ -110,15 +106,11 @@ async fn login_never_redirects_off_site() {
         "/\\evil.example",
     ] {
         let r = app
-            .post_form(
-                "/login",
-                &[
-                    ("username", "town_a"),
-                    ("password", PASSWORD),
-                    ("next", next),
-                ],
-                None,
-            )
+            .submit_login(&[
+                ("username", "town_a"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(r.location(), "/", "{next}");
@@ -128,20 +120,26 @@ async fn login_never_redirects_off_site() {
 #[tokio::test]
 async fn login_failure_is_generic_and_audited() {
     let app = app().await;
-    let wrong = app
-        .post_form(
-            "/login",
-            &[("username", "town_a"), ("password", "nope")],
-            None,
-        )
-        .await;
-    let unknown = app
-        .post_form(
-            "/login",
-            &[("username", "nobody"), ("password", "nope")],
-            None,
-        )
-        .await;
+    // One browser: the same login-form token for both attempts.
+    let (cookie, token) = app.login_token().await;
+    let attempt = |username: &'static str| {
+        let (cookie, token) = (cookie.clone(), token.clone());
+        let app = &app;
+        async move {
+            app.post_form_raw(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", "nope"),
+                    ("csrf", &token),
+                ],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    let wrong = attempt("town_a").await;
+    let unknown = attempt("nobody").await;
     for r in [&wrong, &unknown] {
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("用户名或密码不正确。"));
@@ -156,7 +154,7 @@ async fn login_failure_is_generic_and_audited() {
         wrong.body.replace("town_a", "X"),
         unknown.body.replace("nobody", "X")
     );
-    let events = app.fx.store.audit_events(50).await.unwrap();
+    let events = app.fx.events(50).await;
     let failed: Vec<_> = events
         .iter()
         .filter(|e| e.action == "session.login_failed")
@@ -167,9 +165,7 @@ async fn login_failure_is_generic_and_audited() {
         "{failed:?}"
     );
 
-    let r = app
-        .post_form("/login", &[("username", "town_a")], None)
-        .await;
+    let r = app.submit_login(&[("username", "town_a")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "missing field");
 }
 
@@ -194,7 +190,7 @@ async fn logout_invalidates_the_session() {
     let r = app.get("/api/v1/dashboard", Some(&session)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
-    let events = app.fx.store.audit_events(50).await.unwrap();
+    let events = app.fx.events(50).await;
     assert!(
         events
             .iter()
@@ -225,7 +221,7 @@ async fn oversized_bodies_are_refused() {
     let app = app().await;
     let big = "x".repeat(200 * 1024);
     let r = app
-        .post_form("/login", &[("username", &big), ("password", "p")], None)
+        .submit_login(&[("username", &big), ("password", "p")])
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.body.contains("提交的内容过大。"));

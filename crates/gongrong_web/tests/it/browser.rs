@@ -1,11 +1,14 @@
 //! End to end in real headless Chromium (via chromedriver and WebDriver): sign in as a town
-//! caseworker, search for a name, open the household, see the member; then open the clerical-review
-//! queue, open a pair and decide "match".
+//! caseworker (the login form's CSRF token and cookie), check the stylesheet applies under the
+//! strict CSP, search for a name, open the household, see the member; then open the
+//! clerical-review queue, open a pair and decide "match" (a form post with the session's CSRF
+//! token); sign out; sign in as an auditor, see the household masked, reveal one ID number
+//! with a reason.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `apt-get install -y chromium
 //! chromium-driver`); without them the test fails and says so.
 
-use crate::common::{PASSWORD, fixture};
+use crate::common::{PASSWORD, fixture, head_id, spouse_id};
 use fantoccini::{ClientBuilder, Locator};
 use std::net::TcpStream;
 use std::path::Path;
@@ -136,6 +139,14 @@ async fn caseworker_finds_a_household_in_chromium() {
             .for_element(Locator::Css(".user-name"))
             .await?;
         assert_eq!(name.text().await?, "镇街经办 周强");
+        // The stylesheet applies under the CSP (no inline style anywhere): the header is red.
+        let bg = client
+            .execute(
+                "return getComputedStyle(document.querySelector('header.site')).backgroundColor",
+                vec![],
+            )
+            .await?;
+        assert_eq!(bg, serde_json::json!("rgb(180, 35, 42)"));
         shot(&client, "dashboard").await;
 
         // Search by name through the search form.
@@ -259,6 +270,57 @@ async fn caseworker_finds_a_household_in_chromium() {
             .at_most(wait)
             .for_element(Locator::Id("username"))
             .await?;
+
+        // An auditor sees the household masked and reveals one ID number, with a reason.
+        client
+            .find(Locator::Id("username"))
+            .await?
+            .send_keys("auditor")
+            .await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        client
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css(".user-name"))
+            .await?;
+        client
+            .goto(&format!("{base}/households/{}", fx.hh_dongguan))
+            .await?;
+        let reason = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Id("reveal-reason"))
+            .await?;
+        let page = client.source().await?;
+        assert!(!page.contains(head_id().as_str()), "masked on the page");
+        assert!(page.contains(&head_id().masked()));
+        reason.send_keys("抽查低保审批材料").await?;
+        client
+            .find(Locator::Css("form.reveal-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let value = client
+            .wait()
+            .at_most(wait)
+            .for_element(Locator::Css(".revealed-value"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            value == head_id().as_str() || value == spouse_id().as_str(),
+            "revealed {value}"
+        );
+        shot(&client, "revealed").await;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;
@@ -277,4 +339,14 @@ async fn caseworker_finds_a_household_in_chromium() {
             gongrong_store::ReviewVerdict::Match
         )]
     );
+    // The browser's session carried the right tokens throughout: no refusal was logged, and
+    // the reveal is on record with its reason.
+    let events = fx.events(500).await;
+    assert!(
+        !events.iter().any(|e| e.action == "csrf.rejected"),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| e.action == "field.reveal"
+        && e.actor == "auditor"
+        && e.detail.ends_with("reason: 抽查低保审批材料")));
 }

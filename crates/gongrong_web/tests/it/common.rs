@@ -10,9 +10,8 @@ use gongrong_domain::codes::{
 use gongrong_domain::unify::exact_id;
 use gongrong_domain::{
     Disability, FixedClock, IdNumber, Money, Region, RegionCode, Register, RegisterRecord, Role,
-    Scope,
 };
-use gongrong_store::{NewBatch, NewUser, SearchQuery, Store};
+use gongrong_store::{Access, AuditFilter, AuditRecord, NewBatch, NewUser, SearchQuery, Store};
 use gongrong_web::{AppConfig, AppState, hash_password, router};
 use std::sync::{Arc, OnceLock};
 use tempfile::TempDir;
@@ -51,6 +50,11 @@ pub const PHONE: &str = "13812345678";
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
+}
+
+/// The tests set the district up as the commands would.
+pub fn sys() -> Access {
+    Access::system("test", now())
 }
 
 pub fn code(s: &str) -> RegionCode {
@@ -131,24 +135,27 @@ pub struct Fixture {
 
 async fn import(store: &Store, register: Register, records: Vec<RegisterRecord>) {
     let mut w = store
-        .begin_import(NewBatch {
-            register,
-            file_name: format!("{}.csv", register.code()),
-            sha256: format!("{:064x}", register as u8 + 1),
-            encoding: "utf-8".into(),
-            imported_at: now(),
-            imported_by: "test".into(),
-        })
+        .begin_import(
+            &sys(),
+            NewBatch {
+                register,
+                file_name: format!("{}.csv", register.code()),
+                sha256: format!("{:064x}", register as u8 + 1),
+                encoding: "utf-8".into(),
+                imported_at: now(),
+                imported_by: "test".into(),
+            },
+        )
         .await
         .unwrap();
     w.add_records(&records).await.unwrap();
     w.commit().await.unwrap();
 }
 
-async fn household_of(store: &Store, name: &str) -> i64 {
+async fn person_of(store: &Store, name: &str) -> (i64, i64) {
     let page = store
         .search(
-            &Scope::All,
+            &sys(),
             &SearchQuery {
                 text: Some(name.into()),
                 village: None,
@@ -159,7 +166,11 @@ async fn household_of(store: &Store, name: &str) -> i64 {
         .await
         .unwrap();
     assert_eq!(page.hits.len(), 1, "exactly one {name} in the fixture");
-    page.hits[0].household_id
+    (page.hits[0].person_id, page.hits[0].household_id)
+}
+
+async fn household_of(store: &Store, name: &str) -> i64 {
+    person_of(store, name).await.1
 }
 
 /// Users: one per role and area used by the tests; all with [`PASSWORD`].
@@ -184,7 +195,12 @@ pub const USERS: &[(&str, &str, Role, &str)] = &[
         Role::DistrictCivilAffairs,
         DISTRICT,
     ),
+    ("admin", "管理员 孔丽", Role::Admin, DISTRICT),
 ];
+
+/// A department officer of the education bureau (教育), district-wide; the fixture lists
+/// 赵小红 for the department (as the policy engine's population run would).
+pub const EDU_OFFICER: &str = "edu";
 
 pub async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
@@ -192,20 +208,23 @@ pub async fn fixture() -> Fixture {
         .await
         .unwrap();
     store
-        .upsert_villages(&[
-            Region {
-                code: code(VILLAGE_DONGGUAN),
-                name: "东关村".into(),
-            },
-            Region {
-                code: code(VILLAGE_XIGUAN),
-                name: "西关村".into(),
-            },
-            Region {
-                code: code(VILLAGE_NANCUN),
-                name: "南村".into(),
-            },
-        ])
+        .upsert_villages(
+            &sys(),
+            &[
+                Region {
+                    code: code(VILLAGE_DONGGUAN),
+                    name: "东关村".into(),
+                },
+                Region {
+                    code: code(VILLAGE_XIGUAN),
+                    name: "西关村".into(),
+                },
+                Region {
+                    code: code(VILLAGE_NANCUN),
+                    name: "南村".into(),
+                },
+            ],
+        )
         .await
         .unwrap();
 
@@ -277,23 +296,43 @@ pub async fn fixture() -> Fixture {
     );
     import(&store, Register::Dibao, vec![head_d, spouse_d, sun]).await;
 
-    let staged = store.staged_records().await.unwrap();
+    let staged = store.staged_records(&sys()).await.unwrap();
     let unified = exact_id(&staged, date("2026-03-01"));
-    store.replace_registry(&unified, now()).await.unwrap();
+    store
+        .replace_registry(&sys(), &unified, now())
+        .await
+        .unwrap();
 
     for (username, display_name, role, area) in USERS {
         store
-            .upsert_user(&NewUser {
-                username: (*username).into(),
-                display_name: (*display_name).into(),
-                role: *role,
-                area: code(area),
-                department: None,
-                password_hash: password_hash(),
-            })
+            .upsert_user(
+                &sys(),
+                &NewUser {
+                    username: (*username).into(),
+                    display_name: (*display_name).into(),
+                    role: *role,
+                    area: code(area),
+                    department: None,
+                    password_hash: password_hash(),
+                },
+            )
             .await
             .unwrap();
     }
+    store
+        .upsert_user(
+            &sys(),
+            &NewUser {
+                username: EDU_OFFICER.into(),
+                display_name: "区教育局 何敏".into(),
+                role: Role::DepartmentOfficer,
+                area: code(DISTRICT),
+                department: Some("教育".into()),
+                password_hash: password_hash(),
+            },
+        )
+        .await
+        .unwrap();
 
     let regions = Arc::new(store.region_table().await.unwrap());
     let state = AppState::new(
@@ -302,13 +341,41 @@ pub async fn fixture() -> Fixture {
         AppConfig::default(),
         regions,
     );
+    let (zhao, hh_xiguan) = person_of(&store, "赵小红").await;
+    store
+        .replace_department_people(
+            &sys(),
+            "教育",
+            &[gongrong_store::DepartmentPerson {
+                person_id: zhao,
+                policy: "P08".into(),
+            }],
+        )
+        .await
+        .unwrap();
     Fixture {
         hh_dongguan: household_of(&store, "王大山").await,
-        hh_xiguan: household_of(&store, "赵小红").await,
+        hh_xiguan,
         hh_nancun: household_of(&store, "孙老三").await,
         store,
         state,
         _dir: dir,
+    }
+}
+
+impl Fixture {
+    /// The newest `limit` audit records, newest first.
+    pub async fn events(&self, limit: u32) -> Vec<AuditRecord> {
+        self.store
+            .audit_log(
+                &sys(),
+                &AuditFilter {
+                    limit,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
     }
 }
 
@@ -373,7 +440,30 @@ impl App {
         self.request(b.body(Body::empty()).unwrap()).await
     }
 
+    /// POST a form as a browser would: with the session's CSRF token added (when `cookies`
+    /// carry a session and the form has no `csrf` field). [`App::post_form_raw`] adds nothing.
     pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookies: Option<&str>,
+    ) -> Resp {
+        let token = match cookies {
+            Some(c)
+                if c.contains("gongrong_session=") && !form.iter().any(|(k, _)| *k == "csrf") =>
+            {
+                Some(self.csrf(c).await)
+            }
+            _ => None,
+        };
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        if let Some(t) = &token {
+            fields.push(("csrf", t));
+        }
+        self.post_form_raw(path, &fields, cookies).await
+    }
+
+    pub async fn post_form_raw(
         &self,
         path: &str,
         form: &[(&str, &str)],
@@ -390,14 +480,39 @@ impl App {
         self.request(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// The session's CSRF token, as the API hands it out.
+    pub async fn csrf(&self, session: &str) -> String {
+        let r = self.get("/api/v1/session", Some(session)).await;
+        assert_eq!(r.status, StatusCode::OK, "session lookup: {}", r.body);
+        r.json()["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The login form's CSRF cookie (`gongrong_login=…`) and token.
+    pub async fn login_token(&self) -> (String, String) {
+        let r = self.get("/login", None).await;
+        let cookie = r
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("gongrong_login="))
+            .expect("login cookie");
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let token = cookie.trim_start_matches("gongrong_login=").to_owned();
+        assert!(r.body.contains(&format!(r#"name="csrf" value="{token}""#)));
+        (cookie, token)
+    }
+
+    /// Submits the login form as a browser would (form token and its cookie).
+    pub async fn submit_login(&self, form: &[(&str, &str)]) -> Resp {
+        let (cookie, token) = self.login_token().await;
+        let mut fields = form.to_vec();
+        fields.push(("csrf", &token));
+        self.post_form_raw("/login", &fields, Some(&cookie)).await
+    }
+
     /// Signs in and returns the `Cookie` header value carrying the session.
     pub async fn login(&self, username: &str) -> String {
         let r = self
-            .post_form(
-                "/login",
-                &[("username", username), ("password", PASSWORD)],
-                None,
-            )
+            .submit_login(&[("username", username), ("password", PASSWORD)])
             .await;
         assert_eq!(
             r.status,
@@ -411,5 +526,42 @@ impl App {
             .find(|c| c.starts_with("gongrong_session="))
             .expect("session cookie");
         cookie.split(';').next().unwrap().to_owned()
+    }
+}
+
+/// A clock a test moves by hand (sessions expire, locks run out).
+#[derive(Debug)]
+pub struct StepClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl StepClock {
+    pub fn new(at: DateTime<Utc>) -> Arc<StepClock> {
+        Arc::new(StepClock(std::sync::Mutex::new(at)))
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.0.lock().unwrap();
+        *t += by;
+    }
+}
+
+impl gongrong_domain::Clock for StepClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl App {
+    /// The same store and data, served with another clock.
+    pub fn with_clock(mut self, clock: Arc<StepClock>) -> App {
+        self.fx.state.clock = clock;
+        self.router = router(self.fx.state.clone());
+        self
+    }
+
+    /// A request as if it came from `addr` (the server's connection info).
+    pub async fn request_from(&self, mut req: Request<Body>, addr: &str) -> Resp {
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.request(req).await
     }
 }

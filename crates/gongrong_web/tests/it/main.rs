@@ -4,10 +4,13 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod api;
 mod auth;
+mod bad_input;
 mod browser;
 mod common;
 mod pages;
 mod review;
 mod scoping;
+mod security;

@@ -86,7 +86,7 @@ async fn household_page_shows_members_identities_and_sources() {
     ] {
         assert!(b.contains(expected), "{expected} missing");
     }
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     assert!(events.iter().any(|e| e.action == "household.read"
         && e.actor == "clerk_dg"
         && e.target == format!("household:{}", app.fx.hh_dongguan)));
@@ -164,19 +164,90 @@ async fn security_headers_everywhere() {
                 .map(|v| v.to_str().unwrap().to_owned())
                 .unwrap_or_default()
         };
+        let csp = h("content-security-policy");
+        for directive in [
+            "default-src 'none'",
+            "style-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{path}: {directive} missing in {csp}"
+            );
+        }
         assert!(
-            h("content-security-policy").contains("default-src 'self'"),
-            "{path}"
+            !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+            "{path}: no script may run at all: {csp}"
         );
         assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(h("referrer-policy"), "same-origin", "{path}");
         assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("cross-origin-opener-policy"), "same-origin", "{path}");
+        assert_eq!(h("cross-origin-resource-policy"), "same-origin", "{path}");
+        assert!(h("permissions-policy").contains("camera=()"), "{path}");
+        assert_eq!(
+            h("strict-transport-security"),
+            "",
+            "{path}: plain HTTP, no HSTS"
+        );
     }
     let r = app.get("/", Some(&session)).await;
     assert_eq!(
         r.headers["cache-control"], "no-store",
         "personal data is not cached"
     );
+
+    // Served over HTTPS (secure cookies): HSTS too.
+    let mut state = app.fx.state.clone();
+    state.config.secure_cookies = true;
+    let secure = gongrong_web::router(state);
+    let resp = tower::ServiceExt::oneshot(
+        secure,
+        axum::http::Request::get("/login")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        resp.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    assert!(
+        resp.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+}
+
+/// No template may carry inline script, inline style or an event handler attribute: the CSP
+/// forbids them, so they would silently not work.
+#[test]
+fn templates_have_no_inline_script_or_style() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+        for bad in [
+            "<script",
+            "style=",
+            "<style",
+            "javascript:",
+            " onclick",
+            " onload",
+            " onerror",
+            " onsubmit",
+            " onchange",
+        ] {
+            assert!(!text.contains(bad), "{} contains {bad}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} templates");
 }
 
 #[tokio::test]

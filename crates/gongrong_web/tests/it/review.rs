@@ -1,10 +1,10 @@
 //! The clerical-review queue: listing and scope, the side-by-side page, deciding, roles.
 
-use crate::common::{App, PHONE, app, head_id, now, record, sun_id};
+use crate::common::{App, PHONE, app, head_id, now, record, sun_id, sys};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use gongrong_domain::codes::{IdentityKind, Relation};
-use gongrong_domain::{IdNumber, Register, Scope};
+use gongrong_domain::{IdNumber, Register};
 use gongrong_store::{NewBatch, NewReviewPair, ReviewFilter, ReviewVerdict, Store};
 
 /// The fixture's review pairs, by id.
@@ -42,14 +42,17 @@ fn explanation(weight: f64, id_level: &str, name_level: &str) -> serde_json::Val
 pub async fn add_review_pairs(store: &Store) -> Pairs {
     let sun2_id = IdNumber::from_first17("37030519450708013").unwrap();
     let mut w = store
-        .begin_import(NewBatch {
-            register: Register::Dibao,
-            file_name: "dibao_2.csv".into(),
-            sha256: format!("{:064x}", 99),
-            encoding: "utf-8".into(),
-            imported_at: now(),
-            imported_by: "test".into(),
-        })
+        .begin_import(
+            &sys(),
+            NewBatch {
+                register: Register::Dibao,
+                file_name: "dibao_2.csv".into(),
+                sha256: format!("{:064x}", 99),
+                encoding: "utf-8".into(),
+                imported_at: now(),
+                imported_by: "test".into(),
+            },
+        )
         .await
         .unwrap();
     w.add_records(&[record(
@@ -66,7 +69,7 @@ pub async fn add_review_pairs(store: &Store) -> Pairs {
     .unwrap();
     w.commit().await.unwrap();
 
-    let staged = store.staged_records().await.unwrap();
+    let staged = store.staged_records(&sys()).await.unwrap();
     let sid = |register: Register, name: &str| {
         staged
             .iter()
@@ -96,6 +99,7 @@ pub async fn add_review_pairs(store: &Store) -> Pairs {
     };
     let added = store
         .replace_review_queue(
+            &sys(),
             &[
                 pair(wang_key, 3.5, "near", "exact"),
                 pair(zhao_key, -1.25, "different", "different"),
@@ -107,7 +111,7 @@ pub async fn add_review_pairs(store: &Store) -> Pairs {
         .unwrap();
     assert_eq!(added, 3);
     let (all, total) = store
-        .review_queue(&Scope::All, ReviewFilter::All, 0, 10)
+        .review_queue(&sys(), ReviewFilter::All, 0, 10)
         .await
         .unwrap();
     assert_eq!(total, 3);
@@ -132,18 +136,21 @@ async fn review_app() -> (App, Pairs) {
     (app, pairs)
 }
 
-async fn post_json(
+/// POST JSON with the session's CSRF token in `X-CSRF-Token`, as an API client does.
+pub async fn post_json(
     app: &App,
     path: &str,
     body: serde_json::Value,
     cookie: &str,
 ) -> crate::common::Resp {
+    let token = app.csrf(cookie).await;
     app.request(
         Request::builder()
             .method(Method::POST)
             .uri(path)
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::COOKIE, cookie)
+            .header("x-csrf-token", token)
             .body(Body::from(body.to_string()))
             .unwrap(),
     )
@@ -197,7 +204,7 @@ async fn queue_lists_the_pairs_of_ones_area() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"], "not_found");
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     assert!(events.iter().any(|e| e.action == "review.read_denied"
         && e.target == format!("review:{}", p.sun)
         && e.actor == "town_a"));
@@ -271,7 +278,7 @@ async fn pair_page_shows_both_records_and_the_weights() {
     }
     assert!(!b.contains("style="), "no inline styles (CSP)");
     assert!(!b.contains("<script"), "no script");
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     assert!(events.iter().any(|e| e.action == "review.read"
         && e.target == format!("review:{}", p.wang)
         && e.actor == "town_a"));
@@ -329,7 +336,7 @@ async fn deciding_stores_and_audits_the_decision() {
         decisions,
         vec![(p.wang_key.0, p.wang_key.1, ReviewVerdict::Match)]
     );
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     let e = events
         .iter()
         .find(|e| e.action == "review.decide")
@@ -405,7 +412,7 @@ async fn deciding_stores_and_audits_the_decision() {
 #[tokio::test]
 async fn roles_that_may_not_decide_get_403() {
     let (app, p) = review_app().await;
-    for user in ["auditor", "clerk_dg"] {
+    for user in ["auditor", "clerk_dg", "admin", "edu"] {
         let session = app.login(user).await;
         let r = app
             .post_form(

@@ -65,8 +65,29 @@ async fn village_clerk_cannot_reach_another_village() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("赵小红"));
 
+    // Dashboard figures count their village only, by page and API; no review queue.
+    let d = app.get("/api/v1/dashboard", Some(&session)).await.json();
+    assert_eq!(
+        (
+            d["total"]["persons"].clone(),
+            d["total"]["households"].clone()
+        ),
+        (1.into(), 1.into()),
+        "西关村: 赵小红 alone: {d}"
+    );
+    assert_eq!(d["towns"].as_array().unwrap().len(), 1);
+    let page = app.get("/", Some(&session)).await;
+    assert!(page.body.contains("西关村") || page.body.contains("齐都镇"));
+    for path in ["/review", "/api/v1/review", "/audit", "/admin/users"] {
+        assert_eq!(
+            app.get(path, Some(&session)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
     // The refused attempt is on record.
-    let events = app.fx.store.audit_events(100).await.unwrap();
+    let events = app.fx.events(100).await;
     assert!(events.iter().any(|e| e.action == "household.read_denied"
         && e.target == format!("household:{}", app.fx.hh_dongguan)
         && e.actor == "clerk_xg"));
